@@ -1,0 +1,70 @@
+"""REINFORCE from scratch: policy gradients written by hand in NumPy."""
+
+from .baselines import (
+    BASELINES,
+    Baseline,
+    MeanBaseline,
+    NoBaseline,
+    StandardizeBaseline,
+    ValueBaseline,
+    make_baseline,
+)
+from .checkpoint import load_policy, save_policy
+from .envs import make_env
+from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
+from .policies import (
+    BernoulliPolicy,
+    CategoricalPolicy,
+    GaussianPolicy,
+    Policy,
+    log_sigmoid,
+    log_softmax,
+    make_policy,
+    sigmoid,
+)
+from .returns import RETURNS, blame_window, compute_returns, discount, standardize, total_return
+from .rollout import Episode, run_episode
+from .train import Config, History, reinforce_gradient, seed_streams, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BASELINES",
+    "OPTIMIZERS",
+    "RETURNS",
+    "SGD",
+    "Adam",
+    "Baseline",
+    "BernoulliPolicy",
+    "CategoricalPolicy",
+    "Config",
+    "Episode",
+    "GaussianPolicy",
+    "History",
+    "MeanBaseline",
+    "NoBaseline",
+    "Optimizer",
+    "Policy",
+    "RMSProp",
+    "StandardizeBaseline",
+    "ValueBaseline",
+    "__version__",
+    "blame_window",
+    "compute_returns",
+    "discount",
+    "load_policy",
+    "log_sigmoid",
+    "log_softmax",
+    "make_baseline",
+    "make_env",
+    "make_optimizer",
+    "make_policy",
+    "reinforce_gradient",
+    "run_episode",
+    "save_policy",
+    "seed_streams",
+    "sigmoid",
+    "standardize",
+    "total_return",
+    "train",
+]

@@ -1,0 +1,261 @@
+"""The command line: ``python -m reinforce train|evaluate`` (also installed as ``reinforce``).
+
+Every :class:`~reinforce.train.Config` field is a flag of ``train`` (``batch_size`` →
+``--batch-size``; ``env_id`` → ``--env``), with the field's docstring as its help.
+Bad input prints one line to stderr and exits with status 2, before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from .checkpoint import load_policy, save_policy
+from .envs import make_env
+from .rollout import run_episode
+from .train import Config, History, train
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, with no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring under each dataclass field, read from the class source."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+            and isinstance(nxt.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def _optional(parse: Any) -> Any:
+    def parse_optional(text: str) -> Any:
+        return None if text.lower() == "none" else parse(text)
+
+    parse_optional.__name__ = parse.__name__  # argparse names the type in its errors
+    return parse_optional
+
+
+_PARSERS: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "int | None": _optional(int),
+    "float | None": _optional(float),
+}
+
+
+def _flag(name: str) -> str:
+    return "--env" if name == "env_id" else "--" + name.replace("_", "-")
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    docs = field_docs(Config)
+    group = parser.add_argument_group("hyperparameters (defaults: the reference post's)")
+    for f in dataclasses.fields(Config):
+        help_text = f"{docs.get(f.name, '')} (default: {f.default})".replace("%", "%%")
+        if f.type == "bool":
+            group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
+                               default=f.default, help=help_text)
+        else:
+            group.add_argument(_flag(f.name), dest=f.name, type=_PARSERS[str(f.type)],
+                               default=f.default, metavar=f.name.upper(), help=help_text)
+
+
+TRAIN_EXAMPLE = """\
+example:
+  python -m reinforce train --env CartPole-v1 --seed 0 --out runs/cartpole-s0
+  python -m reinforce train --env CartPole-v1 --seed 1 --gamma 0.95 --lr 3e-3 --out runs/g95
+"""
+
+EVALUATE_EXAMPLE = """\
+example:
+  python -m reinforce evaluate runs/cartpole-s0 --episodes 20 --seed 123
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog="reinforce",
+        description="REINFORCE from scratch in NumPy: train and evaluate policies.",
+        epilog=TRAIN_EXAMPLE + "\n" + EVALUATE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p_train = sub.add_parser(
+        "train",
+        help="train a policy and write its results to a directory",
+        description="Train a policy with REINFORCE. Writes config.json, history.csv, "
+        "policy.npz (+ policy.json), learning_curve.png and summary.json to --out.",
+        epilog=TRAIN_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_train.add_argument("--out", required=True, type=Path, metavar="DIR",
+                         help="directory for the results (must be empty or new)")
+    p_train.add_argument("--overwrite", action="store_true",
+                         help="allow --out to be a non-empty directory (its files are replaced)")
+    p_train.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_flags(p_train)
+
+    p_eval = sub.add_parser(
+        "evaluate",
+        help="run a trained policy and report episode lengths and returns",
+        description="Run the policy saved in DIR (by `train`) for some episodes, sampling "
+        "its actions, and print the mean and std of episode length and return.",
+        epilog=EVALUATE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_eval.add_argument("dir", type=Path, metavar="DIR", help="a directory written by `train`")
+    p_eval.add_argument("--episodes", type=int, default=10, metavar="N",
+                        help="number of episodes (default: 10)")
+    p_eval.add_argument("--seed", type=int, default=0, help="seed for the environment and "
+                        "the action sampling (default: 0)")
+    return parser
+
+
+# ---------------------------------------------------------------- train
+
+
+def _check_out_dir(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UsageError(f"--out {str(out)!r} is not empty; pass --overwrite to replace its files")
+
+
+def _write_results(out: Path, history: History) -> None:
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_learning_curve
+
+    env = make_env(history.config.env_id, max_steps=history.config.max_steps)
+    try:
+        assert history.policy is not None
+        save_policy(out / "policy.npz", history.policy, env.observation_space, env.action_space,
+                    history.config.to_dict())
+    finally:
+        env.close()
+    history.to_csv(out / "history.csv")
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    plot_learning_curve(history, fig.add_subplot())
+    fig.savefig(out / "learning_curve.png", dpi=120)
+    (out / "summary.json").write_text(json.dumps(history.summary(), indent=2) + "\n",
+                                      encoding="utf-8")
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
+    config = Config(**values)  # validates every hyperparameter
+    make_env(config.env_id, max_steps=config.max_steps).close()  # validates the env
+    out: Path = args.out
+    _check_out_dir(out, args.overwrite)
+
+    from tqdm.auto import tqdm
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n",
+                                     encoding="utf-8")
+    with tqdm(total=config.max_episodes, unit="ep", disable=args.quiet or None,
+              dynamic_ncols=True) as bar:
+
+        def progress(history: History) -> None:
+            bar.update(1)
+            if history.episodes % 10 == 0:
+                bar.set_postfix(mean100=f"{history.rolling_mean()[-1]:.1f}", refresh=False)
+
+        history = train(config, progress, catch_interrupt=True)
+    _write_results(out, history)
+    s = history.summary()
+    solved = "not solved" if s["solved_at_episode"] is None else \
+        f"solved at episode {s['solved_at_episode']}"
+    print(f"{config.env_id} seed {config.seed}: {solved}; {s['episodes']} episodes, "
+          f"{s['env_steps']} steps, {s['wall_seconds']:.1f} s -> {out}")
+    if history.interrupted:
+        print(f"interrupted: kept {history.episodes} episodes in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+# ---------------------------------------------------------------- evaluate
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.episodes < 1:
+        raise UsageError(f"--episodes must be >= 1, got {args.episodes}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    config_file = args.dir / "config.json"
+    if not config_file.is_file():
+        raise UsageError(f"{str(args.dir)!r} has no config.json: not a directory written by train")
+    config = Config.from_dict(json.loads(config_file.read_text(encoding="utf-8")))
+    env = make_env(config.env_id, max_steps=config.max_steps)
+    try:
+        policy, _ = load_policy(args.dir / "policy.npz", env)
+        rng = np.random.default_rng(args.seed)
+        episodes = [
+            run_episode(env, policy, rng, seed=args.seed if i == 0 else None,
+                        max_steps=config.max_steps, episode=i + 1)
+            for i in range(args.episodes)
+        ]
+    finally:
+        env.close()
+    lengths = np.array([e.length for e in episodes], dtype=np.float64)
+    returns = np.array([e.total_reward for e in episodes])
+    print(f"{config.env_id}, {args.episodes} episodes: "
+          f"length {lengths.mean():.1f} ± {lengths.std():.1f}, "
+          f"return {returns.mean():.2f} ± {returns.std():.2f}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "train":
+            return _cmd_train(args)
+        return _cmd_evaluate(args)
+    except (UsageError, ValueError, TypeError, FileNotFoundError) as err:
+        message = str(err) if isinstance(err, UsageError) else f"reinforce: error: {err}"
+        if isinstance(err, UsageError) and not message.startswith("reinforce"):
+            message = f"reinforce: {message}"
+        print(message.replace("\n", " "), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("reinforce: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+

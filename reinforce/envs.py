@@ -1,0 +1,77 @@
+"""Making Gymnasium environments, with the checks that REINFORCE needs up front.
+
+REINFORCE learns from *complete* episodes, so an environment must end every episode:
+either Gymnasium's own time limit (``spec.max_episode_steps``) or a step cap we add.
+Its observations must be a flat vector and its actions something a policy in
+:mod:`reinforce.policies` can produce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from .policies import check_action_space, check_observation_space
+
+__all__ = ["describe_space", "make_env", "time_limit"]
+
+
+def make_env(env_id: str, *, max_steps: int | None = None, **kwargs: Any) -> gym.Env:
+    """``gym.make(env_id)``, checked: a registered id, supported spaces, a finite horizon.
+
+    ``max_steps`` caps every episode (Gymnasium's ``TimeLimit``); it is required for an
+    environment that has no time limit of its own. Extra keyword arguments (e.g.
+    ``render_mode``) go to ``gym.make``.
+    """
+    if not isinstance(env_id, str) or not env_id:
+        raise ValueError(f"env_id must be a non-empty string, got {env_id!r}")
+    if max_steps is not None and (
+        isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1
+    ):
+        raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
+    if env_id not in gym.registry:
+        raise ValueError(f"env_id {env_id!r} is not a registered Gymnasium environment")
+    try:
+        env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+    except gym.error.Error as err:  # e.g. a missing optional dependency
+        raise ValueError(f"env_id {env_id!r} could not be made: {err}") from err
+    try:
+        check_observation_space(env.observation_space)
+        check_action_space(env.action_space)
+        if time_limit(env) is None:
+            raise ValueError(
+                f"env_id {env_id!r} has no time limit: pass max_steps so every episode ends"
+            )
+    except ValueError:
+        env.close()
+        raise
+    return env
+
+
+def time_limit(env: gym.Env) -> int | None:
+    """The step limit that ends every episode, or None if there is none."""
+    spec = env.spec
+    return None if spec is None else spec.max_episode_steps
+
+
+def _jsonable(values: np.ndarray) -> list[Any]:
+    """A float array as a JSON list, writing ±inf as strings (JSON has no infinity)."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return [float(v) if np.isfinite(v) else str(v) for v in flat]
+
+
+def describe_space(space: spaces.Space) -> dict[str, Any]:
+    """A JSON-serialisable description of a Box or Discrete space, for saving and comparing."""
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, spaces.Box):
+        return {
+            "type": "Box",
+            "shape": list(space.shape),
+            "low": _jsonable(space.low),
+            "high": _jsonable(space.high),
+        }
+    raise ValueError(f"cannot describe space {space!r}")

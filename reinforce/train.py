@@ -1,0 +1,348 @@
+r"""The REINFORCE training loop.
+
+One update, as in the reference post::
+
+    repeat batch_size times:  play an episode with π_θ, keep (s_t, a_t, r_t)
+    for every episode:         G_t = returns (reward-to-go by default)
+    for the batch:             A_t = baseline(G)          (standardised by default)
+    g = Σ_episodes Σ_t A_t ∇_θ log π_θ(a_t | s_t)        (hand-written backprop)
+    θ ← θ + optimiser step on g                           (RMSProp by default)
+
+:class:`Config` holds every hyperparameter; its defaults are the post's CartPole-v1
+settings. :func:`train` runs the loop and returns a :class:`History`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .baselines import BASELINES, Baseline, make_baseline
+from .envs import make_env
+from .optim import OPTIMIZERS, Optimizer, make_optimizer
+from .policies import Params, Policy, make_policy
+from .returns import RETURNS, compute_returns
+from .rollout import Episode, run_episode
+
+__all__ = ["Config", "History", "reinforce_gradient", "seed_streams", "train"]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every hyperparameter of a REINFORCE run. Defaults: the post's CartPole-v1 setup."""
+
+    env_id: str = "CartPole-v1"
+    """Gymnasium environment id."""
+    seed: int = 0
+    """The one seed behind the initial weights, every sampled action and the environment."""
+    hidden: int = 100
+    """H, the number of hidden units."""
+    batch_size: int = 5
+    """Episodes per parameter update."""
+    lr: float = 1e-3
+    """Learning rate α (the post raised it from 1e-4 for CartPole-v1's longer episodes)."""
+    gamma: float = 0.99
+    """Discount factor γ in [0, 1] (the post: 0.95 on CartPole-v0, 0.99 on v1)."""
+    optimizer: str = "rmsprop"
+    """One of ``sgd``, ``rmsprop``, ``adam``."""
+    decay_rate: float = 0.99
+    """RMSProp decay ρ of the running mean of squared gradients."""
+    eps: float = 1e-5
+    """ε added to the root in RMSProp and Adam (outside the square root)."""
+    beta1: float = 0.9
+    """Adam's first-moment decay β₁."""
+    beta2: float = 0.999
+    """Adam's second-moment decay β₂."""
+    returns: str = "reward_to_go"
+    """Per-step signal: ``reward_to_go`` (discounted), ``episode`` (whole return) or
+    ``blame_window`` (the post's original CartPole-v0 shaping)."""
+    blame_window: int = 10
+    """N, the number of final actions blamed for a failure when ``returns="blame_window"``."""
+    baseline: str = "standardize"
+    """One of ``none``, ``mean``, ``standardize`` (per episode, the post's),
+    ``standardize_batch``, ``value`` (learned V(s))."""
+    value_l2: float = 1e-3
+    """Ridge penalty λ of the learned value baseline."""
+    max_episodes: int = 5000
+    """Stop after this many episodes."""
+    max_steps: int | None = None
+    """Cap on steps per episode; required if the environment has no time limit."""
+    solved_threshold: float | None = None
+    """Mean return over ``solved_window`` episodes that counts as solved; None uses the
+    environment's ``reward_threshold`` (CartPole-v1: 475)."""
+    solved_window: int = 100
+    """Number of recent episodes averaged for the solved test."""
+    stop_when_solved: bool = False
+    """End training at the first episode where the task counts as solved."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or not self.env_id:
+            raise ValueError(f"env_id must be a non-empty string, got {self.env_id!r}")
+        if not _is_int(self.seed):
+            raise TypeError(f"seed must be an integer, got {self.seed!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed!r}")
+        for name in ("hidden", "batch_size", "blame_window", "max_episodes", "solved_window"):
+            value = getattr(self, name)
+            if not _is_int(value):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value!r}")
+        if self.max_steps is not None and (not _is_int(self.max_steps) or self.max_steps < 1):
+            raise ValueError(f"max_steps must be an integer >= 1 or None, got {self.max_steps!r}")
+        if not _is_number(self.lr) or not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be finite and > 0, got {self.lr!r}")
+        if not _is_number(self.gamma) or not (0.0 <= self.gamma <= 1.0):
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
+        for name in ("decay_rate", "beta1", "beta2"):
+            value = getattr(self, name)
+            if not _is_number(value) or not (0.0 <= value < 1.0):
+                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        for name in ("eps", "value_l2"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or value < 0 or (
+                name == "eps" and value == 0
+            ):
+                raise ValueError(f"{name} must be finite and {'>' if name == 'eps' else '>='} 0, "
+                                 f"got {value!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
+        if self.returns not in RETURNS:
+            raise ValueError(f"returns must be one of {RETURNS}, got {self.returns!r}")
+        if self.solved_threshold is not None and (
+            not _is_number(self.solved_threshold) or not math.isfinite(self.solved_threshold)
+        ):
+            raise ValueError(
+                f"solved_threshold must be a finite number or None, got {self.solved_threshold!r}"
+            )
+        if not isinstance(self.stop_when_solved, bool):
+            raise TypeError(f"stop_when_solved must be True or False, got {self.stop_when_solved!r}")
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Config:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"unknown Config fields: {unknown}")
+        return cls(**values)
+
+
+@dataclass
+class History:
+    """What a training run produced, episode by episode."""
+
+    config: Config
+    """The configuration that was run."""
+    lengths: list[int] = field(default_factory=list)
+    """Steps in each episode."""
+    returns: list[float] = field(default_factory=list)
+    """Undiscounted return Σ_t r_t of each episode."""
+    env_steps: int = 0
+    """Environment steps taken in all."""
+    updates: int = 0
+    """Parameter updates made."""
+    wall_seconds: float = 0.0
+    """Wall-clock time of the run."""
+    threshold: float | None = None
+    """The solved threshold in force (None: the task has none)."""
+    solved_at: int | None = None
+    """The first episode (counting from 1) at which the mean return of the last
+    ``solved_window`` episodes reached ``threshold``; None if it never did."""
+    interrupted: bool = False
+    """True if Ctrl-C ended the run early."""
+    policy: Policy | None = None
+    """The trained policy."""
+    optimizer: Optimizer | None = None
+    """The optimiser, with its final internal state."""
+
+    @property
+    def episodes(self) -> int:
+        """Episodes completed."""
+        return len(self.lengths)
+
+    def record(self, episode: Episode) -> None:
+        """Append one episode and update the solved test."""
+        self.lengths.append(episode.length)
+        self.returns.append(episode.total_reward)
+        self.env_steps += episode.length
+        w = self.config.solved_window
+        if (
+            self.solved_at is None
+            and self.threshold is not None
+            and len(self.returns) >= w
+            and float(np.mean(self.returns[-w:])) >= self.threshold
+        ):
+            self.solved_at = len(self.returns)
+
+    def rolling_mean(self, window: int | None = None, of: str = "returns") -> np.ndarray:
+        """Mean of the last ``window`` episodes at each episode (fewer at the start): (E,)."""
+        window = self.config.solved_window if window is None else window
+        x = np.asarray(self.lengths if of == "lengths" else self.returns, dtype=np.float64)
+        if x.size == 0:
+            return x
+        c = np.cumsum(np.concatenate([[0.0], x]))
+        idx = np.arange(1, x.size + 1)
+        lo = np.maximum(idx - window, 0)
+        return (c[idx] - c[lo]) / (idx - lo)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers, JSON-serialisable."""
+        final = self.rolling_mean()
+        return {
+            "env_id": self.config.env_id,
+            "seed": self.config.seed,
+            "solved_at_episode": self.solved_at,
+            "threshold": self.threshold,
+            "episodes": self.episodes,
+            "env_steps": self.env_steps,
+            "updates": self.updates,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "final_rolling_mean": float(final[-1]) if final.size else None,
+            "interrupted": self.interrupted,
+        }
+
+    def to_csv(self, path: str | Path) -> None:
+        """One row per episode: episode, length, return, rolling mean of returns."""
+        rolling = self.rolling_mean()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("episode,length,return,rolling_mean\n")
+            for i, (n, r, m) in enumerate(zip(self.lengths, self.returns, rolling, strict=True)):
+                f.write(f"{i + 1},{n},{r!r},{m!r}\n")
+
+
+def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, int]:
+    """Split one seed into independent streams: (init rng, action rng, env seed).
+
+    ``np.random.SeedSequence`` makes the three statistically independent, so changing
+    how many actions are drawn never changes the initial weights, and vice versa.
+    """
+    init_ss, action_ss, env_ss = np.random.SeedSequence(seed).spawn(3)
+    env_seed = int(env_ss.generate_state(1)[0])
+    return np.random.default_rng(init_ss), np.random.default_rng(action_ss), env_seed
+
+
+def reinforce_gradient(
+    policy: Policy,
+    episodes: Sequence[Episode],
+    *,
+    gamma: float,
+    returns: str = "reward_to_go",
+    baseline: Baseline | str = "standardize",
+    blame_window: int = 10,
+) -> Params:
+    r"""The REINFORCE estimate of ∇_θ J from a batch of episodes.
+
+    .. math:: \hat g = \sum_{i} \sum_t A^i_t\, \nabla_\theta \log \pi_\theta(a^i_t \mid s^i_t)
+
+    with A the ``baseline``'s advantages of the ``returns``. Episodes are summed, not
+    averaged, as in the reference post (RMSProp and Adam are insensitive to the scale).
+    """
+    if not episodes:
+        raise ValueError("episodes must contain at least one episode")
+    base = make_baseline(baseline) if isinstance(baseline, str) else baseline
+    G = [compute_returns(returns, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
+    obs = [e.observations for e in episodes]
+    advantages = base.advantages(G, obs)
+    return policy.grad_log_prob(
+        np.concatenate(obs),
+        np.concatenate([e.actions for e in episodes]),
+        np.concatenate(advantages),
+    )
+
+
+def train(
+    config: Config | None = None,
+    callback: Callable[[History], bool | None] | None = None,
+    *,
+    catch_interrupt: bool = False,
+) -> History:
+    """Train a policy with REINFORCE; returns the :class:`History` with the policy in it.
+
+    ``callback(history)`` runs after every episode; if it returns ``False`` training
+    stops. With ``catch_interrupt=True``, Ctrl-C ends training and returns what was
+    learnt so far (``history.interrupted`` is set); otherwise it propagates.
+    """
+    config = Config() if config is None else config
+    env = make_env(config.env_id, max_steps=config.max_steps)
+    init_rng, rng, env_seed = seed_streams(config.seed)
+    policy = make_policy(env.observation_space, env.action_space, config.hidden, init_rng)
+    optimizer = make_optimizer(
+        config.optimizer,
+        config.lr,
+        decay_rate=config.decay_rate,
+        eps=config.eps,
+        beta1=config.beta1,
+        beta2=config.beta2,
+    )
+    baseline = make_baseline(config.baseline, l2=config.value_l2)
+    threshold = config.solved_threshold
+    if threshold is None and env.spec is not None and env.spec.reward_threshold is not None:
+        threshold = float(env.spec.reward_threshold)
+    history = History(config=config, threshold=threshold, policy=policy, optimizer=optimizer)
+
+    start = time.perf_counter()
+    batch: list[Episode] = []
+    try:
+        while history.episodes < config.max_episodes:
+            first = history.episodes == 0
+            episode = run_episode(
+                env,
+                policy,
+                rng,
+                seed=env_seed if first else None,  # seed the env on its first reset only
+                max_steps=config.max_steps,
+                episode=history.episodes + 1,
+            )
+            history.record(episode)
+            batch.append(episode)
+            if len(batch) == config.batch_size:
+                grads = reinforce_gradient(
+                    policy,
+                    batch,
+                    gamma=config.gamma,
+                    returns=config.returns,
+                    baseline=baseline,
+                    blame_window=config.blame_window,
+                )
+                optimizer.step(policy.params, grads)
+                history.updates += 1
+                batch = []
+            history.wall_seconds = time.perf_counter() - start
+            if callback is not None and callback(history) is False:
+                break
+            if config.stop_when_solved and history.solved_at is not None:
+                break
+    except KeyboardInterrupt:
+        if not catch_interrupt:
+            raise
+        history.interrupted = True
+    finally:
+        env.close()
+        history.wall_seconds = time.perf_counter() - start
+    return history
