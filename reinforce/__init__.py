@@ -1,5 +1,6 @@
 """REINFORCE from scratch: policy gradients written by hand in NumPy."""
 
+from .animation import animate_cartpole, cartpole_html, draw_cartpole
 from .baselines import (
     BASELINES,
     Baseline,
@@ -49,9 +50,12 @@ __all__ = [
     "StandardizeBaseline",
     "ValueBaseline",
     "__version__",
+    "animate_cartpole",
     "blame_window",
+    "cartpole_html",
     "compute_returns",
     "discount",
+    "draw_cartpole",
     "load_policy",
     "log_sigmoid",
     "log_softmax",

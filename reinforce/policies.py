@@ -60,11 +60,9 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _init_weight(rng: np.random.Generator, fan_out: int, fan_in: int) -> np.ndarray:
-    """randn / sqrt(fan_in): the post's ("Xavier") initialisation."""
-    if fan_out == 1:
-        return rng.standard_normal(fan_in) / np.sqrt(fan_in)
-    return rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)
+def _init_weight(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """randn / sqrt(fan_in), fan_in = the last axis: the post's ("Xavier") initialisation."""
+    return rng.standard_normal(shape) / np.sqrt(shape[-1])
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -168,8 +166,8 @@ class BernoulliPolicy(Policy):
         self.obs_dim = _check_positive_int("obs_dim", obs_dim)
         self.hidden = _check_positive_int("hidden", hidden)
         self.params = {
-            "W1": _init_weight(rng, self.hidden, self.obs_dim),  # (H, D)
-            "W2": _init_weight(rng, 1, self.hidden),  # (H,)
+            "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
+            "W2": _init_weight(rng, (self.hidden,)),  # (H,): one output unit
         }
 
     def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,9 +228,9 @@ class CategoricalPolicy(Policy):
         if self.n_actions < 2:
             raise ValueError(f"n_actions must be >= 2, got {n_actions!r}")
         self.params = {
-            "W1": _init_weight(rng, self.hidden, self.obs_dim),  # (H, D)
+            "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
             "b1": np.zeros(self.hidden),  # (H,)
-            "W2": rng.standard_normal((self.n_actions, self.hidden)) / np.sqrt(self.hidden),
+            "W2": _init_weight(rng, (self.n_actions, self.hidden)),  # (n, H)
             "b2": np.zeros(self.n_actions),  # (n,)
         }
 
@@ -329,9 +327,9 @@ class GaussianPolicy(Policy):
         self.action_dim = self.low.size
         k = self.action_dim
         self.params = {
-            "W1": _init_weight(rng, self.hidden, self.obs_dim),  # (H, D)
+            "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
             "b1": np.zeros(self.hidden),  # (H,)
-            "W2": rng.standard_normal((k, self.hidden)) / np.sqrt(self.hidden),  # (k, H)
+            "W2": _init_weight(rng, (k, self.hidden)),  # (k, H)
             "b2": np.zeros(k),  # (k,)
             "log_std": np.full(k, float(init_log_std)),  # (k,)
         }

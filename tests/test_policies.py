@@ -1,0 +1,264 @@
+"""Policies: finite-difference gradient checks, score identities, stability, sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gymnasium import spaces
+
+from reinforce.policies import (
+    BernoulliPolicy,
+    CategoricalPolicy,
+    GaussianPolicy,
+    Policy,
+    log_sigmoid,
+    log_softmax,
+    make_policy,
+    sigmoid,
+)
+
+D, H, T = 4, 7, 9
+
+
+def _bernoulli(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray]:
+    policy = BernoulliPolicy(D, H, rng)
+    obs = rng.standard_normal((T, D))
+    return policy, obs, rng.integers(0, 2, T)
+
+
+def _categorical(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray]:
+    policy = CategoricalPolicy(D, 3, H, rng)
+    policy.params["b1"] = rng.standard_normal(H) * 0.1  # non-zero biases exercise their gradient
+    policy.params["b2"] = rng.standard_normal(3) * 0.1
+    obs = rng.standard_normal((T, D))
+    return policy, obs, rng.integers(0, 3, T)
+
+
+def _gaussian(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray]:
+    policy = GaussianPolicy(D, -2.0 * np.ones(2), 2.0 * np.ones(2), H, rng)
+    policy.params["log_std"] = np.array([-0.3, 0.4])
+    policy.params["b1"] = rng.standard_normal(H) * 0.1
+    obs = rng.standard_normal((T, D))
+    return policy, obs, rng.standard_normal((T, 2)) * 1.5
+
+
+MAKERS = {"bernoulli": _bernoulli, "categorical": _categorical, "gaussian": _gaussian}
+
+
+def _objective(policy: Policy, obs: np.ndarray, actions: np.ndarray, w: np.ndarray) -> float:
+    return float(np.dot(w, policy.log_prob(obs, actions)))
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_grad_log_prob_matches_central_finite_differences(kind: str) -> None:
+    rng = np.random.default_rng(0)
+    policy, obs, actions = MAKERS[kind](rng)
+    w = rng.standard_normal(T)
+    analytic = policy.grad_log_prob(obs, actions, w)
+    h = 1e-6
+    for name, theta in policy.params.items():
+        numeric = np.zeros_like(theta)
+        for i in np.ndindex(theta.shape):
+            old = theta[i]
+            theta[i] = old + h
+            up = _objective(policy, obs, actions, w)
+            theta[i] = old - h
+            down = _objective(policy, obs, actions, w)
+            theta[i] = old
+            numeric[i] = (up - down) / (2 * h)
+        rel = np.linalg.norm(analytic[name] - numeric) / max(
+            np.linalg.norm(analytic[name]) + np.linalg.norm(numeric), 1e-12
+        )
+        assert rel < 1e-6, f"{kind}.{name}: relative error {rel:.2e}"
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_gradient_shapes_match_params(kind: str) -> None:
+    policy, obs, actions = MAKERS[kind](np.random.default_rng(1))
+    grads = policy.grad_log_prob(obs, actions, np.ones(T))
+    assert grads.keys() == policy.params.keys()
+    for k in grads:
+        assert grads[k].shape == policy.params[k].shape
+        assert grads[k].dtype == np.float64
+
+
+def test_bernoulli_score_is_a_minus_p() -> None:
+    """The gradient w.r.t. the logit is a − p: check it through dW2 = Σ (a − p) h."""
+    rng = np.random.default_rng(2)
+    policy, obs, actions = _bernoulli(rng)
+    z, h = policy.forward(obs)
+    p = sigmoid(z)
+    expected = h.T @ (actions - p)
+    np.testing.assert_allclose(policy.grad_log_prob(obs, actions, np.ones(T))["W2"], expected)
+
+
+def test_bernoulli_matches_the_posts_network() -> None:
+    """p = σ(W2 · relu(W1 x)) with no biases, as in the reference post."""
+    rng = np.random.default_rng(3)
+    policy = BernoulliPolicy(4, 100, rng)
+    assert set(policy.params) == {"W1", "W2"}
+    assert policy.params["W1"].shape == (100, 4) and policy.params["W2"].shape == (100,)
+    x = rng.standard_normal(4)
+    h = policy.params["W1"] @ x
+    h[h < 0] = 0
+    expected = 1.0 / (1.0 + np.exp(-(policy.params["W2"] @ h)))
+    assert policy.prob(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_initialisation_is_randn_over_sqrt_fan_in() -> None:
+    rng = np.random.default_rng(4)
+    policy = BernoulliPolicy(400, 300, rng)
+    assert policy.params["W1"].std() == pytest.approx(1 / np.sqrt(400), rel=0.02)
+    assert policy.params["W2"].std() == pytest.approx(1 / np.sqrt(300), rel=0.1)
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "categorical"])
+def test_expected_score_is_zero_for_discrete_policies(kind: str) -> None:
+    """Σ_a π(a|s) ∇ log π(a|s) = ∇ Σ_a π(a|s) = 0 for every state."""
+    rng = np.random.default_rng(5)
+    policy, obs, _ = MAKERS[kind](rng)
+    n = 2 if kind == "bernoulli" else 3
+    for s in obs:
+        total = policy.zeros_like_params()
+        for a in range(n):
+            pi = float(np.exp(policy.log_prob(s[None], np.array([a]))[0]))
+            g = policy.grad_log_prob(s[None], np.array([a]), np.array([pi]))
+            for k in total:
+                total[k] += g[k]
+        for k, v in total.items():
+            assert np.max(np.abs(v)) < 1e-12, (kind, k)
+
+
+def test_stable_primitives_at_extreme_logits() -> None:
+    z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        ls = log_sigmoid(z)
+        s = sigmoid(z)
+        lsm = log_softmax(np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]))
+    assert np.all(np.isfinite(ls)) and ls[0] == -1000.0 and ls[-1] == 0.0
+    assert s[0] == 0.0 and s[-1] == 1.0 and s[2] == 0.5
+    assert np.all(np.isfinite(lsm))
+    np.testing.assert_allclose(lsm[0], [0.0, -2000.0, -1000.0])
+    np.testing.assert_allclose(lsm[1], np.log(np.ones(3) / 3))
+
+
+def test_log_prob_is_finite_when_the_logit_is_huge() -> None:
+    policy = BernoulliPolicy(1, 1, np.random.default_rng(0))
+    policy.params["W1"][:] = 1.0
+    policy.params["W2"][:] = 1000.0
+    obs = np.array([[1.0], [1.0]])
+    lp = policy.log_prob(obs, np.array([1, 0]))
+    assert lp[0] == 0.0 and lp[1] == -1000.0
+    g = policy.grad_log_prob(obs, np.array([1, 0]), np.ones(2))
+    assert all(np.all(np.isfinite(v)) for v in g.values())
+
+
+def test_categorical_extreme_logits() -> None:
+    policy = CategoricalPolicy(1, 3, 1, np.random.default_rng(0))
+    policy.params["W1"][:] = 1.0
+    policy.params["W2"][:] = np.array([[1000.0], [-1000.0], [0.0]])
+    lp = policy.log_prob(np.array([[1.0]]), np.array([1]))
+    assert lp[0] == -2000.0
+    assert policy.sample(np.array([1.0]), np.random.default_rng(0)) == 0
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "categorical"])
+def test_sampling_frequencies_match_probabilities(kind: str) -> None:
+    rng = np.random.default_rng(6)
+    policy, obs, _ = MAKERS[kind](rng)
+    s = obs[0]
+    n = 2 if kind == "bernoulli" else 3
+    probs = np.exp([policy.log_prob(s[None], np.array([a]))[0] for a in range(n)])
+    N = 40_000
+    draws = policy.sample(np.repeat(s[None], N, axis=0), rng)
+    freq = np.bincount(draws, minlength=n) / N
+    se = np.sqrt(probs * (1 - probs) / N)
+    assert np.all(np.abs(freq - probs) < 5 * se)
+
+
+def test_gaussian_sample_statistics_and_clipping() -> None:
+    rng = np.random.default_rng(7)
+    policy, obs, _ = _gaussian(rng)
+    mu, _ = policy.forward(obs[:1])
+    draws = policy.sample(np.repeat(obs[:1], 20_000, axis=0), rng)
+    np.testing.assert_allclose(draws.mean(axis=0), mu[0], atol=5 * policy.std().max() / 140)
+    np.testing.assert_allclose(draws.std(axis=0), policy.std(), rtol=0.03)
+    clipped = policy.env_action(np.array([5.0, -5.0]))
+    np.testing.assert_array_equal(clipped, [2.0, -2.0])
+
+
+def test_gaussian_log_prob_is_the_normal_density() -> None:
+    rng = np.random.default_rng(8)
+    policy, obs, actions = _gaussian(rng)
+    mu, _ = policy.forward(obs)
+    sigma = policy.std()
+    dens = np.exp(-0.5 * ((actions - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(policy.log_prob(obs, actions), np.log(dens).sum(axis=1))
+
+
+def test_score_function_estimate_on_a_bandit_matches_the_exact_gradient() -> None:
+    """One state, two arms with rewards 1 and 0: ∇J = ∇p exactly; the Monte Carlo
+    estimate E[r ∇ log π] must agree within 4 standard errors."""
+    rng = np.random.default_rng(9)
+    policy = BernoulliPolicy(3, 5, rng)
+    s = np.array([0.5, -1.0, 2.0])
+    reward = np.array([0.0, 1.0])  # arm 1 pays 1
+    # exact: J = p(s); ∇J = p (1 − p) ∇z, i.e. the gradient of log π(a=1) weighted by p
+    p = float(policy.prob(s))
+    exact = policy.grad_log_prob(s[None], np.array([1]), np.array([p]))  # p ∇ log p = ∇p
+    N = 20_000
+    obs = np.repeat(s[None], N, axis=0)
+    actions = policy.sample(obs, rng)
+    per_sample = {k: [] for k in policy.params}
+    for a in (0, 1):
+        g = policy.grad_log_prob(s[None], np.array([a]), np.array([reward[a]]))
+        for k in g:
+            per_sample[k].append(g[k])
+    for k in policy.params:
+        samples = np.stack([per_sample[k][a] for a in actions])  # (N, ...)
+        mean = samples.mean(axis=0)
+        se = samples.std(axis=0) / np.sqrt(N)
+        z = np.abs(mean - exact[k]) / np.maximum(se, 1e-15)
+        assert np.all(z[se > 0] < 4), f"{k}: max z = {z.max():.2f}"
+
+
+def test_make_policy_picks_by_action_space() -> None:
+    rng = np.random.default_rng(0)
+    box = spaces.Box(-1, 1, (4,))
+    assert isinstance(make_policy(box, spaces.Discrete(2), 8, rng), BernoulliPolicy)
+    assert isinstance(make_policy(box, spaces.Discrete(3), 8, rng), CategoricalPolicy)
+    assert isinstance(make_policy(box, spaces.Box(-2, 2, (1,)), 8, rng), GaussianPolicy)
+
+
+@pytest.mark.parametrize(
+    "action_space",
+    [
+        spaces.MultiDiscrete([2, 3]),
+        spaces.MultiBinary(3),
+        spaces.Dict({"a": spaces.Discrete(2)}),
+        spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2))),
+        spaces.Box(-np.inf, np.inf, (2,)),
+        spaces.Discrete(1),
+    ],
+    ids=["multidiscrete", "multibinary", "dict", "tuple", "infinite-box", "one-action"],
+)
+def test_make_policy_rejects_unsupported_action_spaces(action_space: spaces.Space) -> None:
+    with pytest.raises(ValueError, match="action_space"):
+        make_policy(spaces.Box(-1, 1, (4,)), action_space, 8, np.random.default_rng(0))
+
+
+def test_make_policy_rejects_non_flat_observations() -> None:
+    with pytest.raises(ValueError, match="observation_space"):
+        make_policy(spaces.Box(0, 1, (4, 4)), spaces.Discrete(2), 8, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("hidden", [0, -3])
+def test_hidden_size_below_one_is_rejected(hidden: int) -> None:
+    with pytest.raises(ValueError, match=f"hidden must be >= 1, got {hidden}"):
+        BernoulliPolicy(4, hidden, np.random.default_rng(0))
+
+
+def test_bad_observation_shape_is_rejected() -> None:
+    policy = BernoulliPolicy(4, 3, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="obs must have shape"):
+        policy.prob(np.zeros(5))

@@ -1,0 +1,177 @@
+"""Training: config validation, seeding and determinism, the gradient estimator, History."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reinforce.baselines import StandardizeBaseline
+from reinforce.policies import BernoulliPolicy
+from reinforce.rollout import Episode
+from reinforce.train import Config, History, reinforce_gradient, seed_streams, train
+
+SHORT = Config(max_episodes=30, hidden=16)
+
+
+def test_defaults_are_the_posts_cartpole_v1_hyperparameters() -> None:
+    c = Config()
+    assert (c.env_id, c.hidden, c.batch_size, c.lr, c.gamma) == ("CartPole-v1", 100, 5, 1e-3, 0.99)
+    assert (c.optimizer, c.decay_rate, c.eps) == ("rmsprop", 0.99, 1e-5)
+    assert (c.returns, c.baseline) == ("reward_to_go", "standardize")
+
+
+def test_config_is_frozen_and_round_trips() -> None:
+    c = Config(seed=3, gamma=0.95)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.seed = 4  # type: ignore[misc]
+    assert Config.from_dict(c.to_dict()) == c
+    assert c.replace(lr=0.01).lr == 0.01
+    with pytest.raises(ValueError, match="unknown Config fields: \\['gama'\\]"):
+        Config.from_dict({"gama": 0.9})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error", "message"),
+    [
+        ("gamma", 1.5, ValueError, "gamma must be in \\[0, 1\\], got 1.5"),
+        ("gamma", -0.1, ValueError, "gamma must be in \\[0, 1\\], got -0.1"),
+        ("lr", 0.0, ValueError, "lr must be finite and > 0, got 0.0"),
+        ("lr", -1e-3, ValueError, "lr must be finite and > 0, got -0.001"),
+        ("lr", float("nan"), ValueError, "lr must be finite and > 0, got nan"),
+        ("lr", float("inf"), ValueError, "lr must be finite and > 0, got inf"),
+        ("batch_size", 0, ValueError, "batch_size must be >= 1, got 0"),
+        ("hidden", 0, ValueError, "hidden must be >= 1, got 0"),
+        ("seed", 1.5, TypeError, "seed must be an integer, got 1.5"),
+        ("seed", "7", TypeError, "seed must be an integer, got '7'"),
+        ("seed", True, TypeError, "seed must be an integer, got True"),
+        ("optimizer", "adagrad", ValueError, "optimizer must be one of"),
+        ("baseline", "median", ValueError, "baseline must be one of"),
+        ("returns", "gae", ValueError, "returns must be one of"),
+        ("eps", 0.0, ValueError, "eps must be finite and > 0"),
+        ("decay_rate", 1.0, ValueError, "decay_rate must be in \\[0, 1\\)"),
+        ("max_steps", 0, ValueError, "max_steps must be an integer >= 1 or None"),
+    ],
+)
+def test_bad_config_values_name_the_field_and_value(field, value, error, message) -> None:
+    with pytest.raises(error, match=message):
+        Config(**{field: value})
+
+
+def test_same_seed_gives_bit_identical_runs() -> None:
+    a, b = train(SHORT.replace(seed=7)), train(SHORT.replace(seed=7))
+    assert a.lengths == b.lengths and a.returns == b.returns
+    assert a.policy is not None and b.policy is not None
+    for k in a.policy.params:
+        np.testing.assert_array_equal(a.policy.params[k], b.policy.params[k])
+
+
+def test_different_seeds_differ() -> None:
+    a, b = train(SHORT.replace(seed=1)), train(SHORT.replace(seed=2))
+    assert a.lengths != b.lengths
+    assert a.policy is not None and b.policy is not None
+    assert not np.array_equal(a.policy.params["W1"], b.policy.params["W1"])
+
+
+def test_seed_streams_are_independent_and_reproducible() -> None:
+    i1, a1, e1 = seed_streams(5)
+    i2, a2, e2 = seed_streams(5)
+    assert e1 == e2 and i1.random() == i2.random() and a1.random() == a2.random()
+    i3, a3, _ = seed_streams(5)
+    assert i3.random() != a3.random()
+
+
+def test_training_counts_and_updates() -> None:
+    h = train(SHORT)
+    assert h.episodes == 30 and h.updates == 6
+    assert h.env_steps == sum(h.lengths)
+    assert h.returns == [float(n) for n in h.lengths]  # CartPole pays 1 per step
+    assert h.wall_seconds > 0 and h.threshold == 475.0 and h.solved_at is None
+
+
+def test_callback_can_stop_training() -> None:
+    seen: list[int] = []
+
+    def cb(h: History) -> bool:
+        seen.append(h.episodes)
+        return h.episodes < 7
+
+    h = train(SHORT, cb)
+    assert h.episodes == 7 and seen == list(range(1, 8))
+
+
+def test_solved_at_is_the_first_episode_the_rolling_mean_reaches_the_threshold() -> None:
+    h = History(config=Config(solved_window=3), threshold=10.0)
+    for r in [5, 10, 14, 9, 20, 1]:
+        h.record(Episode(np.zeros((r, 4)), np.zeros(r, dtype=int), np.ones(r), True, False))
+    # rolling means over 3: 9.67 (ep 3), 11 (ep 4) -> solved at episode 4
+    assert h.solved_at == 4
+    np.testing.assert_allclose(h.rolling_mean(), [5, 7.5, 29 / 3, 11, 43 / 3, 10])
+
+
+def test_stop_when_solved_with_a_low_threshold() -> None:
+    h = train(SHORT.replace(solved_threshold=5.0, solved_window=5, stop_when_solved=True))
+    assert h.solved_at == h.episodes == 5
+
+
+def test_reinforce_gradient_equals_the_posts_per_episode_sum() -> None:
+    rng = np.random.default_rng(0)
+    policy = BernoulliPolicy(4, 6, rng)
+    episodes = []
+    for T in (5, 8):
+        obs = rng.standard_normal((T, 4))
+        episodes.append(Episode(obs, rng.integers(0, 2, T), np.ones(T), True, False))
+    g = reinforce_gradient(policy, episodes, gamma=0.9, baseline=StandardizeBaseline())
+    # the post: per episode, discount, standardise, multiply the score, backprop, sum
+    expected = policy.zeros_like_params()
+    for e in episodes:
+        G = np.array([sum(0.9**k for k in range(e.length - t)) for t in range(e.length)])
+        A = (G - G.mean()) / G.std()
+        z, h = policy.forward(e.observations)
+        dz = (e.actions - 1 / (1 + np.exp(-z))) * A
+        expected["W2"] += h.T @ dz
+        dh = np.outer(dz, policy.params["W2"])
+        dh[h <= 0] = 0
+        expected["W1"] += dh.T @ e.observations
+    for k in expected:
+        np.testing.assert_allclose(g[k], expected[k], rtol=1e-12)
+
+
+def test_history_csv_and_summary(tmp_path) -> None:
+    h = train(SHORT.replace(max_episodes=10))
+    h.to_csv(tmp_path / "h.csv")
+    lines = (tmp_path / "h.csv").read_text().splitlines()
+    assert lines[0] == "episode,length,return,rolling_mean" and len(lines) == 11
+    s = h.summary()
+    assert s["episodes"] == 10 and s["solved_at_episode"] is None and s["env_steps"] == h.env_steps
+
+
+def test_keyboard_interrupt_keeps_what_was_trained() -> None:
+    def cb(h: History) -> None:
+        if h.episodes == 12:
+            raise KeyboardInterrupt
+
+    h = train(SHORT, cb, catch_interrupt=True)
+    assert h.interrupted and h.episodes == 12 and h.updates == 2
+    with pytest.raises(KeyboardInterrupt):
+        train(SHORT, cb)
+
+
+@pytest.mark.parametrize("env_id", ["Acrobot-v1", "Pendulum-v1"])
+def test_other_action_spaces_train(env_id: str) -> None:
+    h = train(Config(env_id=env_id, max_episodes=4, batch_size=2, hidden=8))
+    assert h.episodes == 4 and h.updates == 2
+    assert all(np.all(np.isfinite(v)) for v in h.policy.params.values())  # type: ignore[union-attr]
+
+
+def test_unlimited_env_needs_a_step_cap() -> None:
+    with pytest.raises(ValueError, match="no time limit"):
+        train(Config(env_id="test/CorridorNoLimit-v0", max_episodes=2))
+    h = train(Config(env_id="test/CorridorNoLimit-v0", max_episodes=2, max_steps=20, hidden=4))
+    assert h.episodes == 2
+
+
+def test_non_finite_observation_during_training_names_the_step() -> None:
+    with pytest.raises(ValueError, match="non-finite observation at step 2 of episode 1"):
+        train(Config(env_id="test/CorridorNaNObs-v0", max_episodes=2, hidden=4))
