@@ -12,6 +12,7 @@ from .baselines import (
 )
 from .checkpoint import load_policy, save_policy
 from .envs import make_env
+from .gradcheck import numerical_gradient, relative_error
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
 from .policies import (
     BernoulliPolicy,
@@ -63,7 +64,9 @@ __all__ = [
     "make_env",
     "make_optimizer",
     "make_policy",
+    "numerical_gradient",
     "reinforce_gradient",
+    "relative_error",
     "run_episode",
     "save_policy",
     "seed_streams",
