@@ -1,17 +1,23 @@
-"""Figures the book and the command line draw from a training :class:`History`."""
+"""Figures the book and the command line draw from a training :class:`History` or a sweep.
+
+Each helper draws on the ``ax`` it is given (or a new one) and returns it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from .sweep import SweepResult
     from .train import History
 
-__all__ = ["plot_learning_curve"]
+__all__ = ["plot_fraction_solved", "plot_learning_curve", "plot_learning_curves", "plot_sweep"]
 
 
 def plot_learning_curve(history: History, ax: Axes | None = None, *, window: int | None = None,
@@ -37,4 +43,165 @@ def plot_learning_curve(history: History, ax: Axes | None = None, *, window: int
     ax.set_title(f"REINFORCE on {history.config.env_id} (seed {history.config.seed})")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
+    return ax
+
+
+# ---------------------------------------------------------------- many seeds
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(8, 4))[1]
+
+
+def _rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each index (fewer at the start): (E,) → (E,)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        return x
+    c = np.cumsum(np.concatenate([[0.0], x]))
+    idx = np.arange(1, x.size + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def _threshold_of(result: SweepResult) -> float | None:
+    """The solved threshold of a sweep's runs, if they all share one."""
+    import gymnasium as gym
+
+    found = set()
+    for config in result.configs.values():
+        t = config.solved_threshold
+        if t is None:
+            spec = gym.spec(config.env_id)
+            t = None if spec.reward_threshold is None else float(spec.reward_threshold)
+        found.add(t)
+    return found.pop() if len(found) == 1 else None
+
+
+def plot_learning_curves(
+    curves: SweepResult | Mapping[str, Sequence[np.ndarray]],
+    ax: Axes | None = None,
+    *,
+    window: int = 100,
+    threshold: float | None = None,
+) -> Axes:
+    """Rolling-mean return against episode: the median across seeds, the quartiles as a band.
+
+    ``curves`` maps a label to the per-episode returns of each seed, a list of (E_i,)
+    arrays, or is a :class:`~reinforce.sweep.SweepResult` (one label per grid point;
+    ``threshold`` then defaults to the runs' solved threshold). Runs of different
+    lengths (e.g. stopped when solved) are summarised over the runs still going.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window!r}")
+    if not isinstance(curves, Mapping):
+        result = curves
+        if threshold is None:
+            threshold = _threshold_of(result)
+        curves = {result.label(p): result.curves(p) for p in result.points if result.curves(p)}
+    ax = _axes(ax)
+    for i, (label, runs) in enumerate(curves.items()):
+        runs = [_rolling_mean(r, window) for r in runs if len(r)]
+        if not runs:
+            continue
+        E = max(r.size for r in runs)
+        table = np.full((len(runs), E), np.nan)  # (seeds, E), NaN after a run ended
+        for j, r in enumerate(runs):
+            table[j, : r.size] = r
+        q25, q50, q75 = np.nanpercentile(table, [25, 50, 75], axis=0)  # every column has data
+        episodes = np.arange(1, E + 1)
+        color = f"C{i % 10}"
+        ax.fill_between(episodes, q25, q75, color=color, alpha=0.25, linewidth=0)
+        ax.plot(episodes, q50, color=color, linewidth=1.5, label=f"{label} ({len(runs)} seeds)")
+    if threshold is not None:
+        ax.axhline(threshold, color="0.3", linestyle="--", linewidth=1,
+                   label=f"solved threshold ({threshold:g})")
+    ax.set_xlabel("episode")
+    ax.set_ylabel(f"{window}-episode mean return")
+    ax.set_title("median across seeds, interquartile band")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_sweep(
+    result: SweepResult,
+    param: str,
+    metric: str = "final_rolling_mean",
+    statistic: str = "iqm",
+    *,
+    rng: np.random.Generator,
+    ax: Axes | None = None,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+) -> Axes:
+    """``statistic`` of ``metric`` across seeds, with a bootstrap CI, against ``param``.
+
+    One line per combination of the sweep's other parameters. Numeric values of
+    ``param`` are placed at their values, others (e.g. baseline names) side by side.
+    Each seed is drawn as a faint dot.
+    """
+    if param not in result.params:
+        raise ValueError(f"param must be one of the grid parameters {list(result.params)}, "
+                         f"got {param!r}")
+    ax = _axes(ax)
+    values = list(dict.fromkeys(p[param] for p in result.points))
+    numeric = all(isinstance(v, Real) and not isinstance(v, bool) for v in values)
+    position = {v: (float(v) if numeric else float(i)) for i, v in enumerate(values)}
+    groups: dict[str, list[tuple[float, Any, np.ndarray]]] = {}
+    for point, est in result.aggregate(metric, statistic, rng=rng, n_boot=n_boot,
+                                       confidence=confidence):
+        rest = {k: v for k, v in point.items() if k != param}
+        groups.setdefault(result.label(rest) if rest else "", []).append(
+            (position[point[param]], est, result.metric(metric, point)))
+    for i, (label, items) in enumerate(groups.items()):
+        color = f"C{i % 10}"
+        x = np.array([it[0] for it in items])
+        y = np.array([it[1].value for it in items])
+        err = np.array([[it[1].value - it[1].low for it in items],
+                        [it[1].high - it[1].value for it in items]])
+        for xi, _, seeds in items:
+            ax.plot(np.full(seeds.size, xi), seeds, "o", color=color, alpha=0.25, markersize=3)
+        ax.errorbar(x, y, yerr=err, color=color, marker="o", capsize=4,
+                    label=label or f"{statistic}, {confidence:.0%} CI")
+    if not numeric:
+        ax.set_xticks([position[v] for v in values], [str(v) for v in values])
+    ax.set_xlabel(param)
+    ax.set_ylabel(f"{metric} ({statistic})")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_fraction_solved(result: SweepResult, ax: Axes | None = None) -> Axes:
+    """Kaplan–Meier fraction of runs solved against episode, one step curve per point.
+
+    Unsolved runs count as not solved until they stopped (censored), so a curve
+    that never reaches 1 shows the runs that failed; it ends at the longest run.
+    """
+    from .stats import kaplan_meier
+
+    ax = _axes(ax)
+    for i, point in enumerate(result.points):
+        rows = result.select(point)
+        if not rows:
+            continue
+        episodes = [r["episodes"] for r in rows]
+        t, F = kaplan_meier([r["solved_at"] for r in rows], episodes)
+        horizon = max(episodes)
+        x = np.concatenate([[0], t, [horizon]])
+        y = np.concatenate([[0.0], F, [F[-1] if F.size else 0.0]])
+        n_solved = sum(r["solved_at"] is not None for r in rows)
+        ax.step(x, y, where="post", color=f"C{i % 10}",
+                label=f"{result.label(point)} ({n_solved}/{len(rows)} solved)")
+    ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("episode")
+    ax.set_ylabel("fraction of runs solved")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
     return ax

@@ -1,0 +1,345 @@
+r"""Honest statistics for a handful of noisy runs, in NumPy only.
+
+REINFORCE is noisy: two seeds of the same configuration can differ by thousands of
+episodes. Following Agarwal et al. (2021), *Deep Reinforcement Learning at the Edge of
+the Statistical Precipice*, we summarise runs by robust aggregates with bootstrap
+confidence intervals rather than by a mean of three seeds:
+
+``median`` and ``iqm``
+    the interquartile mean is the mean of the middle 50 % of the runs: less noisy than
+    the median, far less swayed by one outlier than the mean.
+``bootstrap_ci``
+    the stratified percentile bootstrap: runs are resampled with replacement *within*
+    each task (column), so every task keeps its number of runs.
+``probability_of_improvement``
+    P(X > Y), the chance that a run of one configuration beats a run of another.
+
+Episodes-to-solve is *censored*: a run stopped at 5,000 episodes without solving says
+only "more than 5,000". :func:`kaplan_meier` and :func:`median_episodes_to_solve` keep
+those runs in (an unsolved run counts as at risk until it stopped) instead of dropping
+them, which would flatter a configuration that often fails.
+
+Scores are ``(n,)`` (n runs of one task) or ``(n, k)`` (n runs × k tasks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "Estimate",
+    "SolveTime",
+    "bootstrap_ci",
+    "iqm",
+    "kaplan_meier",
+    "median",
+    "median_episodes_to_solve",
+    "probability_of_improvement",
+    "probability_of_improvement_ci",
+]
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a confidence interval [low, high]."""
+
+    value: float
+    low: float
+    high: float
+    confidence: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _scores(x: object, name: str) -> np.ndarray:
+    """``x`` as a finite float64 array of shape (n, k) with n >= 1 runs."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"{name} must have shape (n,) or (n, k) with n, k >= 1, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return a
+
+
+def _check_confidence(confidence: float) -> None:
+    if not (isinstance(confidence, (float, int)) and 0.0 < confidence < 1.0):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+
+
+def _check_n_boot(n_boot: int) -> None:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+
+
+def _check_rng(rng: object) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {rng!r}")
+
+
+# ---------------------------------------------------------------- aggregates
+
+
+def median(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
+    """The median along ``axis`` (default: the last), e.g. (B, m) → (B,)."""
+    return np.median(np.asarray(x, dtype=np.float64), axis=axis)
+
+
+def iqm(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
+    """Interquartile mean along ``axis``: drop ⌊m/4⌋ values at each end, average the rest.
+
+    This is ``scipy.stats.trim_mean(x, 0.25)``, the definition rliable uses; for m = 8
+    it averages the 3rd to 6th smallest values. (B, m) → (B,).
+    """
+    a = np.asarray(x, dtype=np.float64)
+    if axis is None:
+        a, axis = a.reshape(-1), -1
+    m = a.shape[axis]
+    if m == 0:
+        raise ValueError("iqm of an empty array is undefined")
+    cut = m // 4  # whole values trimmed from each end
+    s = np.sort(a, axis=axis)
+    return np.take(s, np.arange(cut, m - cut), axis=axis).mean(axis=axis)
+
+
+_STATISTICS: dict[str, Statistic] = {
+    "iqm": iqm,
+    "median": median,
+    "mean": lambda x: np.mean(x, axis=-1),
+}
+
+
+def _statistic(statistic: str | Statistic) -> Statistic:
+    if callable(statistic):
+        return statistic
+    if statistic not in _STATISTICS:
+        raise ValueError(f"statistic must be one of {sorted(_STATISTICS)} or a callable, "
+                         f"got {statistic!r}")
+    return _STATISTICS[statistic]
+
+
+# ---------------------------------------------------------------- stratified bootstrap
+
+
+def _resample(a: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` stratified resamples of the runs of ``a`` (n, k): (n_boot, n, k).
+
+    Each column (task) gets its own run indices, drawn with replacement.
+    """
+    n, k = a.shape
+    idx = rng.integers(0, n, size=(n_boot, n, k))  # (B, n, k)
+    return a[idx, np.arange(k)]
+
+
+def bootstrap_ci(
+    scores: np.ndarray,
+    statistic: str | Statistic = "iqm",
+    *,
+    rng: np.random.Generator,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+) -> Estimate:
+    """``statistic`` of all ``scores`` (n,) or (n, k), with a stratified-bootstrap CI.
+
+    The interval is the percentile bootstrap: resample the n runs of every task with
+    replacement, ``n_boot`` times, apply the statistic to all n·k resampled scores, and
+    take the (1 ± confidence)/2 quantiles. ``statistic`` is ``"iqm"``, ``"median"``,
+    ``"mean"`` or a function mapping (B, m) to (B,).
+    """
+    a = _scores(scores, "scores")
+    f = _statistic(statistic)
+    _check_n_boot(n_boot)
+    _check_confidence(confidence)
+    _check_rng(rng)
+    value = float(np.asarray(f(a.reshape(1, -1))).reshape(-1)[0])
+    boot = np.asarray(f(_resample(a, n_boot, rng).reshape(n_boot, -1)), dtype=np.float64)  # (B,)
+    alpha = 1.0 - confidence
+    low, high = np.quantile(boot, [alpha / 2, 1.0 - alpha / 2])
+    return Estimate(value, float(low), float(high), confidence)
+
+
+# ---------------------------------------------------------------- probability of improvement
+
+
+def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """P(X > Y) averaged over tasks, for batches x (..., n, k) and y (..., m, k) → (...)."""
+    diff = x[..., :, None, :] - y[..., None, :, :]  # (..., n, m, k)
+    s = np.where(diff > 0, 1.0, np.where(diff == 0, 0.5, 0.0))  # ties count half
+    return s.mean(axis=(-3, -2)).mean(axis=-1)
+
+
+def _pair(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _scores(x, "x"), _scores(y, "y")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"x and y must have the same number of tasks, got {a.shape[1]} "
+                         f"and {b.shape[1]}")
+    if not isinstance(higher_is_better, bool):
+        raise TypeError(f"higher_is_better must be True or False, got {higher_is_better!r}")
+    return (a, b) if higher_is_better else (-a, -b)
+
+
+def probability_of_improvement(
+    x: np.ndarray, y: np.ndarray, *, higher_is_better: bool = True
+) -> float:
+    r"""P(X > Y): the chance a random run of X beats a random run of Y, ties counting ½.
+
+    .. math:: P(X > Y) = \frac{1}{k}\sum_{t=1}^{k} \frac{1}{nm}\sum_{i=1}^{n}\sum_{j=1}^{m}
+              S(x_{it}, y_{jt}),\quad S(a, b) = [a > b] + \tfrac12 [a = b]
+
+    ``x`` (n,) or (n, k) and ``y`` (m,) or (m, k). 0.5 means no difference.
+    """
+    a, b = _pair(x, y, higher_is_better)
+    return float(_poi(a, b))
+
+
+def probability_of_improvement_ci(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> Estimate:
+    """:func:`probability_of_improvement` with a stratified-bootstrap CI.
+
+    The runs of x and of y are resampled independently, within each task.
+    """
+    a, b = _pair(x, y, higher_is_better)
+    _check_n_boot(n_boot)
+    _check_confidence(confidence)
+    _check_rng(rng)
+    value = float(_poi(a, b))
+    boot = _poi(_resample(a, n_boot, rng), _resample(b, n_boot, rng))  # (B,)
+    alpha = 1.0 - confidence
+    low, high = np.quantile(boot, [alpha / 2, 1.0 - alpha / 2])
+    return Estimate(value, float(low), float(high), confidence)
+
+
+# ---------------------------------------------------------------- censored episodes-to-solve
+
+
+def _solve_data(solved_at: object, episodes: object) -> tuple[np.ndarray, np.ndarray]:
+    """Event times t (n,) and solved flags (n,) from solved_at (NaN/None = unsolved)."""
+    raw = np.ravel(np.asarray(solved_at, dtype=object))
+    s = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
+    e = np.asarray(episodes, dtype=np.float64).reshape(-1)
+    if s.size == 0 or s.shape != e.shape:
+        raise ValueError(f"solved_at and episodes must be non-empty and of the same length, "
+                         f"got {s.size} and {e.size}")
+    if not np.all(np.isfinite(e)) or np.any(e < 1):
+        raise ValueError(f"episodes must be finite and >= 1, got {episodes!r}")
+    solved = np.isfinite(s)
+    if np.any(s[solved] < 1) or np.any(s[solved] > e[solved]):
+        raise ValueError(f"solved_at must lie in [1, episodes] where it is set, got {solved_at!r}")
+    return np.where(solved, s, e), solved
+
+
+def kaplan_meier(solved_at: np.ndarray, episodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Fraction of runs solved by each episode, with unsolved runs censored.
+
+    ``solved_at`` (n,): the episode each run was solved at, NaN (or None) if never;
+    ``episodes`` (n,): how many episodes each run lasted — an unsolved run counts as
+    *not yet solved* up to there and is unknown after. The Kaplan–Meier estimate
+
+    .. math:: \hat F(t) = 1 - \prod_{t_j \le t} \Bigl(1 - \frac{d_j}{r_j}\Bigr)
+
+    with d_j runs solved at t_j and r_j runs still unsolved and running just before.
+    Returns the distinct solve episodes t (K,) and F̂ just after each (K,), a
+    non-decreasing step function (F̂ = 0 before t[0]). With no censoring before the
+    end, F̂ is simply the fraction of runs solved by t.
+    """
+    t, solved = _solve_data(solved_at, episodes)
+    times = np.unique(t[solved])  # (K,)
+    at_risk = (t[None, :] >= times[:, None]).sum(axis=1)  # r_j: (K,)
+    events = (solved[None, :] & (t[None, :] == times[:, None])).sum(axis=1)  # d_j: (K,)
+    survival = np.cumprod(1.0 - events / at_risk)  # at_risk >= events >= 1
+    return times, 1.0 - survival
+
+
+@dataclass(frozen=True)
+class SolveTime:
+    """A median episodes-to-solve that may be censored.
+
+    ``median`` is ``inf`` when fewer than half of the runs are known to have solved:
+    the median is then only known to exceed ``horizon``, the longest run. ``low`` and
+    ``high`` bound a bootstrap CI (``inf`` again meaning "beyond the horizon"; NaN if
+    no interval was asked for).
+    """
+
+    median: float
+    low: float
+    high: float
+    horizon: int
+    n_solved: int
+    n_runs: int
+
+    @property
+    def censored(self) -> bool:
+        """True if the median lies beyond the horizon."""
+        return not np.isfinite(self.median)
+
+    def format(self, value: float | None = None) -> str:
+        """``"1234"``, or ``">5000"`` for a value beyond the horizon."""
+        v = self.median if value is None else value
+        return f">{self.horizon}" if np.isinf(v) else f"{v:.0f}"
+
+    def __str__(self) -> str:
+        text = self.format()
+        if not np.isnan(self.low):
+            text += f" [{self.format(self.low)}, {self.format(self.high)}]"
+        return f"{text} ({self.n_solved}/{self.n_runs} solved)"
+
+
+def _km_median(t: np.ndarray, solved: np.ndarray) -> np.ndarray:
+    """Kaplan–Meier medians of a batch of samples t, solved (B, n) → (B,), inf if censored."""
+    order = np.argsort(t + np.where(solved, 0.0, 0.5), axis=-1, kind="stable")  # events first
+    t = np.take_along_axis(t, order, axis=-1)
+    d = np.take_along_axis(solved, order, axis=-1).astype(np.float64)
+    n = t.shape[-1]
+    at_risk = n - np.arange(n)  # each run leaves the risk set after its own time: (n,)
+    survival = np.cumprod(1.0 - d / at_risk, axis=-1)  # (B, n)
+    reached = survival <= 0.5
+    first = np.argmax(reached, axis=-1)
+    med = np.take_along_axis(t, first[:, None], axis=-1)[:, 0]
+    return np.where(reached.any(axis=-1), med, np.inf)
+
+
+def median_episodes_to_solve(
+    solved_at: np.ndarray,
+    episodes: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+) -> SolveTime:
+    """Kaplan–Meier median episodes-to-solve: the first episode where F̂ ≥ ½.
+
+    Unsolved runs are censored at their last episode, never dropped. When fewer than
+    half the runs solved, the median is ``inf`` and prints as ``">N"``. With ``rng``,
+    a percentile-bootstrap CI over resampled runs is attached (bounds may be ``inf``).
+    """
+    t, solved = _solve_data(solved_at, episodes)
+    value = float(_km_median(t[None, :], solved[None, :])[0])
+    low = high = np.nan
+    if rng is not None:
+        _check_rng(rng)
+        _check_n_boot(n_boot)
+        _check_confidence(confidence)
+        idx = rng.integers(0, t.size, size=(n_boot, t.size))  # (B, n)
+        boot = np.sort(_km_median(t[idx], solved[idx]))  # (B,), inf sorts last
+        alpha = 1.0 - confidence
+        # order statistics instead of np.quantile, which cannot interpolate towards inf
+        low = float(boot[int(np.floor(alpha / 2 * (n_boot - 1)))])
+        high = float(boot[int(np.ceil((1.0 - alpha / 2) * (n_boot - 1)))])
+    return SolveTime(value, low, high, int(t.max()), int(solved.sum()), int(t.size))
