@@ -1,4 +1,4 @@
-"""The command line: ``python -m reinforce train|evaluate`` (also installed as ``reinforce``).
+"""The command line: ``python -m reinforce train|evaluate|sweep`` (also installed as ``reinforce``).
 
 Every :class:`~reinforce.train.Config` field is a flag of ``train`` (``batch_size`` →
 ``--batch-size``; ``env_id`` → ``--env``), with the field's docstring as its help.
@@ -81,10 +81,12 @@ def _flag(name: str) -> str:
     return "--env" if name == "env_id" else "--" + name.replace("_", "-")
 
 
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+def _add_config_flags(parser: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
     docs = field_docs(Config)
     group = parser.add_argument_group("hyperparameters (defaults: the reference post's)")
     for f in dataclasses.fields(Config):
+        if f.name in skip:
+            continue
         help_text = f"{docs.get(f.name, '')} (default: {f.default})".replace("%", "%%")
         if f.type == "bool":
             group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
@@ -105,13 +107,21 @@ example:
   python -m reinforce evaluate runs/cartpole-s0 --episodes 20 --seed 123
 """
 
+SWEEP_EXAMPLE = """\
+example:
+  python -m reinforce sweep --env CartPole-v1 --grid gamma=0.95,0.99 --seeds 5 --jobs 2 \\
+      --stop-when-solved --out runs/gamma
+  python -m reinforce sweep --grid lr=1e-3,3e-3 --grid baseline=none,standardize --seeds 20 \\
+      --dask-scheduler tcp://10.0.0.1:8786 --out runs/lr-baseline
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for documentation and tests)."""
     parser = _Parser(
         prog="reinforce",
         description="REINFORCE from scratch in NumPy: train and evaluate policies.",
-        epilog=TRAIN_EXAMPLE + "\n" + EVALUATE_EXAMPLE,
+        epilog=TRAIN_EXAMPLE + "\n" + EVALUATE_EXAMPLE + "\n" + SWEEP_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -144,6 +154,35 @@ def build_parser() -> argparse.ArgumentParser:
                         help="number of episodes (default: 10)")
     p_eval.add_argument("--seed", type=int, default=0, help="seed for the environment and "
                         "the action sampling (default: 0)")
+
+    p_sweep = sub.add_parser(
+        "sweep",
+        help="train a grid of configurations × seeds in parallel",
+        description="Train every combination of the --grid values, once per seed, in "
+        "parallel (local processes, or a Dask cluster). Writes results.csv (a row per "
+        "run), runs/*.npz (learning curves), sweep.json and sweep.png to --out. Running "
+        "again into the same --out resumes: finished runs are not repeated. Exit status "
+        "1 if any run failed (its error is in results.csv), 130 on Ctrl-C (finished "
+        "runs are kept).",
+        epilog=SWEEP_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                         help="a hyperparameter and its values (repeatable; the grid is "
+                         "every combination)")
+    p_sweep.add_argument("--seeds", type=int, default=5, metavar="N",
+                         help="run every grid point with seeds 0..N-1 (default: 5)")
+    p_sweep.add_argument("--jobs", type=int, default=None, metavar="J",
+                         help="parallel runs (default: one per core, or every Dask worker)")
+    p_sweep.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                         help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.1:8786); "
+                         "its workers need this package installed")
+    p_sweep.add_argument("--out", required=True, type=Path, metavar="DIR",
+                         help="directory for the results (new, or a sweep to resume)")
+    p_sweep.add_argument("--fresh", action="store_true",
+                         help="discard the finished runs in --out and start again")
+    p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_flags(p_sweep, skip=("seed",))
     return parser
 
 
@@ -241,6 +280,121 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- sweep
+
+
+def _parse_bool(text: str) -> bool:
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if text.lower() not in words:
+        raise ValueError(text)
+    return words[text.lower()]
+
+
+def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
+    """``["gamma=0.95,0.99", "batch-size=5,10"]`` → ``{"gamma": [0.95, 0.99], ...}``.
+
+    Names are Config fields (``-`` or ``_``; ``env`` for ``env_id``); each value is
+    parsed as the field's type. Raises UsageError naming the bad piece.
+    """
+    fields = {f.name: str(f.type) for f in dataclasses.fields(Config)}
+    grid: dict[str, list[Any]] = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        name = name.strip().replace("-", "_")
+        name = "env_id" if name == "env" else name
+        if not sep or not name:
+            raise UsageError(f"--grid {spec!r}: expected NAME=V1,V2,...")
+        if name == "seed":
+            raise UsageError("--grid: seed is not a grid parameter; use --seeds N")
+        if name not in fields:
+            choices = ", ".join(sorted(set(fields) - {"seed"}))
+            raise UsageError(f"--grid: unknown hyperparameter {name!r} (choose from {choices})")
+        if name in grid:
+            raise UsageError(f"--grid: {name} given twice; list all its values in one --grid")
+        texts = [v.strip() for v in values.split(",")]
+        if not values.strip() or any(not v for v in texts):
+            raise UsageError(f"--grid {spec!r}: expected NAME=V1,V2,... with no empty value")
+        parse = _parse_bool if fields[name] == "bool" else _PARSERS[fields[name]]
+        parsed = []
+        for text in texts:
+            try:
+                parsed.append(parse(text))
+            except ValueError:
+                kind = fields[name].replace(" | None", " or none")
+                raise UsageError(f"--grid {name}: cannot parse {text!r} as {kind}") from None
+        grid[name] = parsed
+    return grid
+
+
+def _write_sweep_plot(path: Path, result: Any) -> None:
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_fraction_solved, plot_learning_curves, plot_sweep
+
+    panels = 3 if result.params else 2
+    fig = Figure(figsize=(6 * panels, 4.5), layout="constrained")
+    axes = fig.subplots(1, panels)
+    plot_learning_curves(result, axes[0])
+    plot_fraction_solved(result, axes[1])
+    if result.params:
+        plot_sweep(result, result.params[0], rng=np.random.default_rng(0), ax=axes[2])
+    fig.savefig(path, dpi=110)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import _plan, expand_grid, sweep
+
+    grid = parse_grid(args.grid)
+    if args.seeds < 1:
+        raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.jobs is not None and args.jobs == 0:
+        raise UsageError("--jobs must be a non-zero integer, got 0")
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config) if f.name != "seed"}
+    base = Config(**values)
+    tasks = _plan(base, expand_grid(grid), list(range(args.seeds)))  # validates every Config
+    for env_id, max_steps in dict.fromkeys((t.config.env_id, t.config.max_steps) for t in tasks):
+        make_env(env_id, max_steps=max_steps).close()  # validates every environment
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / "sweep.json").is_file():
+        raise UsageError(f"--out {str(out)!r} is not empty and holds no sweep; "
+                         "choose a new directory")
+    client = None
+    if args.dask_scheduler is not None:
+        from distributed import Client
+
+        try:
+            client = Client(args.dask_scheduler, timeout="10s")
+        except (OSError, ValueError, TypeError) as err:
+            raise UsageError(f"--dask-scheduler {args.dask_scheduler!r}: {err}") from None
+    try:
+        result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
+                       fresh=args.fresh, progress=not args.quiet, catch_interrupt=True)
+    finally:
+        if client is not None:
+            client.close()
+    if result.rows:
+        _write_sweep_plot(out / "sweep.png", result)
+    rng = np.random.default_rng(0)  # the bootstrap's, so the report is reproducible
+    final = {result.label(p): e for p, e in result.aggregate("final_rolling_mean", rng=rng)}
+    for point in result.points:
+        rows = result.select(point, errors=True)
+        failed = sum(r["error"] is not None for r in rows)
+        text = f"{result.label(point)}: {len(rows)} runs"
+        if len(rows) > failed:
+            text += (f", episodes to solve (median) {result.solve_time(point, rng=rng)}, "
+                     f"final mean return (IQM) {final[result.label(point)]}")
+        if failed:
+            text += f", {failed} failed"
+        print(text)
+    print(f"{len(result.rows)} runs ({result.computed} new) -> {out / 'results.csv'}")
+    if result.interrupted:
+        print(f"interrupted: kept {len(result.rows)} finished runs in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 1 if any(r["error"] is not None for r in result.rows) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = build_parser()
@@ -248,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "train":
             return _cmd_train(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
         return _cmd_evaluate(args)
     except (UsageError, ValueError, TypeError, FileNotFoundError) as err:
         message = str(err) if isinstance(err, UsageError) else f"reinforce: error: {err}"
