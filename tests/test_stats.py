@@ -1,0 +1,262 @@
+"""Statistics: hand-computed cases, independent references, seeded determinism, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reinforce.stats import (
+    Estimate,
+    bootstrap_ci,
+    iqm,
+    kaplan_meier,
+    median,
+    median_episodes_to_solve,
+    probability_of_improvement,
+    probability_of_improvement_ci,
+)
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------- aggregates
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        ([1, 2, 3, 4, 5, 6, 7, 8], 4.5),  # drop 2 each end: mean(3, 4, 5, 6)
+        ([100, 1, 2, 3, 4], 3.0),  # drop 1 each end: mean(2, 3, 4), the outlier is gone
+        ([7.0], 7.0),
+        ([1, 3, 8], 4.0),  # fewer than 4 values: nothing to drop, the mean
+        ([0, 0, 0, 10, 10, 10, 10, 1000], 7.5),  # mean(0, 10, 10, 10)
+    ],
+    ids=["8-values", "outlier", "one", "three", "skewed"],
+)
+def test_iqm_hand_computed(x: list[float], expected: float) -> None:
+    assert iqm(x) == pytest.approx(expected)
+
+
+def test_iqm_matches_a_sort_and_slice_reference_in_batches() -> None:
+    x = rng(1).normal(size=(7, 13))  # (B, m)
+    reference = [np.mean(sorted(row)[3:10]) for row in x]  # m // 4 = 3 dropped each end
+    np.testing.assert_allclose(iqm(x), reference)
+    np.testing.assert_allclose(iqm(x.T, axis=0), reference)
+    assert iqm(x, axis=None) == pytest.approx(np.mean(np.sort(x.ravel())[22:-22]))
+
+
+def test_median() -> None:
+    assert median([3, 1, 2]) == 2.0
+    assert median([4, 1, 2, 3]) == 2.5
+
+
+def test_iqm_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        iqm(np.zeros(0))
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap_of_identical_runs_has_no_width() -> None:
+    est = bootstrap_ci(np.full(6, 3.5), "iqm", rng=rng(), n_boot=50)
+    assert est == Estimate(3.5, 3.5, 3.5, 0.95)
+
+
+def test_bootstrap_is_stratified_by_task() -> None:
+    # Within each task the runs agree, so a resample *within* tasks always has mean 5;
+    # pooling the runs and resampling across tasks would not.
+    scores = np.array([[0.0, 10.0], [0.0, 10.0], [0.0, 10.0]])  # (runs, tasks)
+    est = bootstrap_ci(scores, "mean", rng=rng(), n_boot=200)
+    assert (est.value, est.low, est.high) == (5.0, 5.0, 5.0)
+
+
+def test_bootstrap_two_runs_hand_computed() -> None:
+    # Two runs, 0 and 1: a resample's mean is 0, 1/2 or 1 with probabilities 1/4, 1/2, 1/4,
+    # so the 95% interval is [0, 1] and the 40% interval (30th-70th percentile) is [1/2, 1/2].
+    wide = bootstrap_ci([0.0, 1.0], "mean", rng=rng(), n_boot=4000)
+    narrow = bootstrap_ci([0.0, 1.0], "mean", rng=rng(), n_boot=4000, confidence=0.4)
+    assert (wide.value, wide.low, wide.high) == (0.5, 0.0, 1.0)
+    assert (narrow.low, narrow.high) == (0.5, 0.5)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    x = rng(2).normal(10.0, 3.0, size=20)
+    a = bootstrap_ci(x, "iqm", rng=rng(7))
+    b = bootstrap_ci(x, "iqm", rng=rng(7))
+    c = bootstrap_ci(x, "iqm", rng=rng(8))
+    assert a == b and a != c
+    assert a.low < a.value < a.high
+    assert a.value == pytest.approx(iqm(x))
+    med = bootstrap_ci(x, "median", rng=rng(7))
+    assert med.value == pytest.approx(np.median(x))
+    custom = bootstrap_ci(x, lambda s: s.max(axis=-1), rng=rng(7), n_boot=100)
+    assert custom.value == x.max() and custom.high == x.max()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"scores": [1.0, np.nan]}, ValueError, "scores must be finite"),
+        ({"scores": []}, ValueError, r"scores must have shape"),
+        ({"scores": [1.0], "confidence": 1.0}, ValueError, "confidence must be in"),
+        ({"scores": [1.0], "n_boot": 0}, ValueError, "n_boot must be an integer >= 1, got 0"),
+        ({"scores": [1.0], "statistic": "mode"}, ValueError, "statistic must be one of"),
+        ({"scores": [1.0], "rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
+    ],
+    ids=["nan", "empty", "confidence", "n_boot", "statistic", "rng"],
+)
+def test_bootstrap_bad_input(kwargs: dict, error: type, match: str) -> None:
+    kwargs = {"rng": rng()} | kwargs
+    with pytest.raises(error, match=match):
+        bootstrap_ci(**kwargs)
+
+
+# ---------------------------------------------------------------- probability of improvement
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "expected"),
+    [
+        ([3, 4], [1, 2], 1.0),
+        ([1, 2], [3, 4], 0.0),
+        ([1, 2, 3], [2, 2], 0.5),  # pairs: <,<,=,=,>,> → (0+0+½+½+1+1)/6
+        ([1], [1], 0.5),
+        ([2, 5], [1, 3, 6], 3 / 6),  # 2>1; 5>1, 5>3 → 3 wins of 6
+        ([[1, 0], [2, 0]], [[0, 1], [0, 1]], 0.5),  # task 1: always better, task 2: never
+    ],
+    ids=["better", "worse", "ties", "equal", "uneven", "two-tasks"],
+)
+def test_probability_of_improvement_hand_computed(x, y, expected: float) -> None:
+    assert probability_of_improvement(x, y) == pytest.approx(expected)
+
+
+def test_probability_of_improvement_lower_is_better_flips() -> None:
+    x, y = [10, 20, 30], [15, 25, 35]
+    p = probability_of_improvement(x, y)
+    assert probability_of_improvement(x, y, higher_is_better=False) == pytest.approx(1 - p)
+
+
+def test_probability_of_improvement_ci() -> None:
+    x = rng(3).normal(1.0, 1.0, size=10)
+    y = rng(4).normal(0.0, 1.0, size=12)
+    est = probability_of_improvement_ci(x, y, rng=rng(5), n_boot=500)
+    assert est.value == probability_of_improvement(x, y)
+    assert 0.0 <= est.low <= est.value <= est.high <= 1.0
+    assert est == probability_of_improvement_ci(x, y, rng=rng(5), n_boot=500)
+    same = probability_of_improvement_ci([1.0, 1.0], [1.0, 1.0, 1.0], rng=rng(), n_boot=50)
+    assert (same.value, same.low, same.high) == (0.5, 0.5, 0.5)
+
+
+def test_probability_of_improvement_needs_matching_tasks() -> None:
+    with pytest.raises(ValueError, match="same number of tasks, got 2 and 3"):
+        probability_of_improvement(np.zeros((4, 2)), np.zeros((4, 3)))
+
+
+# ---------------------------------------------------------------- censored episodes-to-solve
+
+
+def naive_kaplan_meier(t: np.ndarray, solved: np.ndarray) -> tuple[list[float], list[float]]:
+    """The product-limit estimator, one event time at a time (an independent reference)."""
+    times, fractions, surv = [], [], 1.0
+    for tj in sorted(set(t[solved].tolist())):
+        at_risk = np.sum(t >= tj)
+        events = np.sum((t == tj) & solved)
+        surv *= 1 - events / at_risk
+        times.append(tj)
+        fractions.append(1 - surv)
+    return times, fractions
+
+
+def test_kaplan_meier_hand_computed() -> None:
+    # Solved at 10 and 20; one run stopped unsolved at 30; one solved at 40.
+    # F(10) = 1/4; F(20) = 1 - 3/4·2/3 = 1/2; the censored run leaves; F(40) = 1 - 1/2·0 = 1.
+    t, F = kaplan_meier([10, 20, None, 40], [10, 20, 30, 40])
+    np.testing.assert_array_equal(t, [10, 20, 40])
+    np.testing.assert_allclose(F, [0.25, 0.5, 1.0])
+
+
+def test_kaplan_meier_without_censoring_is_the_fraction_solved() -> None:
+    t, F = kaplan_meier([5, 5, 9, np.nan, np.nan], [5, 5, 9, 20, 20])  # unsolved at the horizon
+    np.testing.assert_array_equal(t, [5, 9])
+    np.testing.assert_allclose(F, [2 / 5, 3 / 5])
+
+
+def test_kaplan_meier_nothing_solved() -> None:
+    t, F = kaplan_meier([None, None], [100, 100])
+    assert t.size == 0 and F.size == 0
+
+
+def test_kaplan_meier_matches_the_naive_reference() -> None:
+    g = rng(6)
+    episodes = g.integers(20, 60, size=40)
+    solve = g.integers(1, 80, size=40)
+    solved = solve <= episodes
+    solved_at = np.where(solved, solve, np.nan)
+    t, F = kaplan_meier(solved_at, episodes)
+    ref_t, ref_F = naive_kaplan_meier(np.where(solved, solve, episodes).astype(float), solved)
+    np.testing.assert_array_equal(t, ref_t)
+    np.testing.assert_allclose(F, ref_F)
+
+
+@pytest.mark.parametrize(
+    ("solved_at", "episodes", "expected"),
+    [
+        ([10, 20, None, 40], [10, 20, 30, 40], 20.0),  # F reaches ½ at 20
+        ([10, 20, 30], [10, 20, 30], 20.0),
+        ([10, 20, 30, 40], [10, 20, 30, 40], 20.0),  # KM: first t with F ≥ ½, not 25
+        ([50, None, None, 30], [50, 60, 60, 30], 50.0),
+    ],
+    ids=["censored-run", "odd", "even", "half-solved"],
+)
+def test_median_episodes_to_solve_hand_computed(solved_at, episodes, expected: float) -> None:
+    st = median_episodes_to_solve(solved_at, episodes)
+    assert st.median == expected and not st.censored
+    assert np.isnan(st.low) and np.isnan(st.high)
+
+
+def test_median_is_censored_when_most_runs_never_solve() -> None:
+    st = median_episodes_to_solve([10, None, None, None], [10, 50, 50, 50])
+    assert st.censored and st.median == np.inf
+    assert (st.horizon, st.n_solved, st.n_runs) == (50, 1, 4)
+    assert str(st) == ">50 (1/4 solved)"
+
+
+def test_median_episodes_to_solve_bootstrap_ci() -> None:
+    st = median_episodes_to_solve([10, 20, None, 40], [10, 20, 30, 40], rng=rng(), n_boot=1000)
+    assert st.low == 10.0 and st.high == np.inf  # some resamples are mostly the censored run
+    assert str(st) == "20 [10, >40] (3/4 solved)"
+    all_solved = median_episodes_to_solve([7, 7, 7], [9, 9, 9], rng=rng(), n_boot=100)
+    assert (all_solved.median, all_solved.low, all_solved.high) == (7.0, 7.0, 7.0)
+
+
+def test_median_episodes_to_solve_matches_the_naive_reference() -> None:
+    g = rng(9)
+    for _ in range(20):
+        n = int(g.integers(1, 12))
+        episodes = g.integers(5, 30, size=n)
+        solve = g.integers(1, 40, size=n)
+        solved = solve <= episodes
+        ref_t, ref_F = naive_kaplan_meier(np.where(solved, solve, episodes).astype(float), solved)
+        reached = [tj for tj, f in zip(ref_t, ref_F, strict=True) if f >= 0.5 - 1e-12]
+        expected = reached[0] if reached else np.inf
+        got = median_episodes_to_solve(np.where(solved, solve, np.nan), episodes).median
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("solved_at", "episodes", "match"),
+    [
+        ([1, 2], [3], "same length"),
+        ([], [], "non-empty"),
+        ([5], [3], r"solved_at must lie in \[1, episodes\]"),
+        ([0], [3], r"solved_at must lie in \[1, episodes\]"),
+        ([None], [0], "episodes must be finite and >= 1"),
+    ],
+    ids=["lengths", "empty", "after-end", "zero", "no-episodes"],
+)
+def test_solve_data_bad_input(solved_at, episodes, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        kaplan_meier(solved_at, episodes)
