@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -420,7 +421,11 @@ def sweep(
                         if callback is not None:
                             callback(row)
                 finally:
-                    outputs.close()  # on an exception: cancel the runs still queued
+                    with warnings.catch_warnings():
+                        # joblib warns that closing early cancels tasks: that is the point
+                        warnings.filterwarnings("ignore", r".*tasks .*(cancelled|not used)",
+                                                UserWarning)
+                        outputs.close()  # on an exception: cancel the runs still queued
     except KeyboardInterrupt:
         result.interrupted = True
         if not catch_interrupt:

@@ -1,0 +1,393 @@
+"""Sweeps: the same table for any jobs or backend (a real Dask LocalCluster too),
+fault handling, Ctrl-C, resume, and the ``sweep`` command line."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from reinforce import Config, History, train
+from reinforce.cli import main, parse_grid
+from reinforce.sweep import METRICS, SweepResult, expand_grid, load_sweep, run_id, sweep
+
+BASE = Config(max_episodes=25, hidden=16)  # a run takes a few milliseconds
+GRID = {"gamma": [0.95, 0.99], "batch_size": [3, 5]}
+
+
+def comparable(result: SweepResult) -> list[dict[str, Any]]:
+    """Every column except the wall-clock time, which no two machines agree on."""
+    return [{k: v for k, v in r.items() if k != "wall_seconds"} for r in result.rows]
+
+
+def assert_same_results(a: SweepResult, b: SweepResult) -> None:
+    assert comparable(a) == comparable(b)
+    assert a.returns.keys() == b.returns.keys()
+    for rid in a.returns:
+        np.testing.assert_array_equal(a.returns[rid], b.returns[rid])
+        np.testing.assert_array_equal(a.lengths[rid], b.lengths[rid])
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def reference() -> SweepResult:
+    """The sweep run one at a time in this process."""
+    return sweep(BASE, GRID, 3, n_jobs=1, progress=False)
+
+
+# ---------------------------------------------------------------- the grid
+
+
+def test_expand_grid_order_last_name_fastest() -> None:
+    assert expand_grid({"gamma": [0.9, 0.99], "lr": [1e-3, 3e-3]}) == [
+        {"gamma": 0.9, "lr": 1e-3},
+        {"gamma": 0.9, "lr": 3e-3},
+        {"gamma": 0.99, "lr": 1e-3},
+        {"gamma": 0.99, "lr": 3e-3},
+    ]
+    assert expand_grid(None) == [{}]
+
+
+@pytest.mark.parametrize(
+    ("grid", "match"),
+    [
+        ({"gama": [0.9]}, "grid name 'gama' is not a Config field"),
+        ({"seed": [1, 2]}, "must not contain 'seed'"),
+        ({"gamma": []}, r"grid\['gamma'\] must be a non-empty list"),
+        ({"gamma": 0.9}, r"grid\['gamma'\] must be a non-empty list"),
+        ({"optimizer": "adam"}, r"grid\['optimizer'\] must be a non-empty list"),
+        ({"gamma": [0.9, 0.9]}, "repeated values"),
+    ],
+    ids=["unknown", "seed", "empty", "scalar", "string", "repeat"],
+)
+def test_bad_grid_is_rejected(grid: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        expand_grid(grid)
+
+
+def test_bad_values_are_rejected_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"point gamma=1.5, seed 0: gamma must be in \[0, 1\]"):
+        sweep(BASE, {"gamma": [0.99, 1.5]}, 2, out=tmp_path / "s", progress=False)
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ValueError, match="seeds must be >= 1, got 0"):
+        sweep(BASE, GRID, 0, progress=False)
+    with pytest.raises(ValueError, match="seeds must not repeat"):
+        sweep(BASE, GRID, [1, 1], progress=False)
+    with pytest.raises(ValueError, match="n_jobs must be a non-zero integer or None, got 0"):
+        sweep(BASE, GRID, 2, n_jobs=0, progress=False)
+
+
+def test_run_id_is_a_hash_of_the_whole_config() -> None:
+    assert run_id(BASE) == run_id(Config(max_episodes=25, hidden=16))
+    assert run_id(BASE) != run_id(BASE.replace(seed=1))
+    assert run_id(BASE) != run_id(BASE.replace(lr=2e-3))
+
+
+# ---------------------------------------------------------------- the table
+
+
+def test_one_row_per_config_and_seed_in_grid_order(reference: SweepResult) -> None:
+    r = reference
+    assert r.params == ("gamma", "batch_size") and r.seeds == [0, 1, 2]
+    assert r.columns == ["gamma", "batch_size", "seed", *METRICS, "run_id"]
+    assert [(row["gamma"], row["batch_size"], row["seed"]) for row in r.rows] == [
+        (g, b, s) for g in (0.95, 0.99) for b in (3, 5) for s in (0, 1, 2)
+    ]
+    for row in r.rows:
+        config = r.configs[row["run_id"]]
+        assert (config.gamma, config.batch_size, config.seed) == (row["gamma"],
+                                                                  row["batch_size"], row["seed"])
+        history = train(config)  # each row is exactly what train() gives for its config
+        assert row["episodes"] == 25 and row["error"] is None and row["solved_at"] is None
+        assert row["env_steps"] == history.env_steps
+        assert row["final_rolling_mean"] == history.rolling_mean()[-1]
+        np.testing.assert_array_equal(r.returns[row["run_id"]], history.returns)
+    assert r.computed == 12 and not r.interrupted
+
+
+def test_frame_and_selections(reference: SweepResult) -> None:
+    frame = reference.to_frame()
+    assert list(frame.columns) == reference.columns and len(frame) == 12
+    point = {"gamma": 0.99, "batch_size": 5}
+    assert len(reference.select(point)) == 3
+    assert reference.metric("episodes", point).tolist() == [25.0, 25.0, 25.0]
+    assert np.all(np.isnan(reference.metric("solved_at", point)))
+    assert [c.size for c in reference.curves(point)] == [25, 25, 25]
+    assert reference.solve_time(point).censored
+    assert SweepResult.label(point) == "gamma=0.99, batch_size=5"
+    agg = reference.aggregate("final_rolling_mean", rng=np.random.default_rng(0), n_boot=100)
+    assert [p for p, _ in agg] == reference.points
+    with pytest.raises(ValueError, match="not grid parameters: \\['lr'\\]"):
+        reference.select({"lr": 1e-3})
+    with pytest.raises(ValueError, match="name must be one of"):
+        reference.metric("error")
+
+
+# ---------------------------------------------------------------- same results everywhere
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "backend"),
+    [(2, "loky"), (3, "loky"), (2, "threading")],
+    ids=["loky-2", "loky-3", "threading-2"],
+)
+def test_same_table_whatever_the_jobs_or_backend(reference: SweepResult, n_jobs: int,
+                                                 backend: str) -> None:
+    assert_same_results(sweep(BASE, GRID, 3, n_jobs=n_jobs, backend=backend, progress=False),
+                        reference)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    """A real Dask cluster on loopback: a scheduler and two workers, threads in-process."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       host="127.0.0.1", protocol="tcp", dashboard_address=None)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def test_same_table_on_a_dask_cluster(reference: SweepResult, dask_cluster: Any) -> None:
+    address = dask_cluster.scheduler_address
+    assert address.startswith("tcp://127.0.0.1:")
+    on_dask = sweep(BASE, GRID, 3, scheduler=address, progress=False)
+    assert_same_results(on_dask, reference)
+
+
+def test_dask_with_a_client_and_files(reference: SweepResult, dask_cluster: Any,
+                                      tmp_path: Path) -> None:
+    from distributed import Client
+
+    with Client(dask_cluster) as client:
+        on_dask = sweep(BASE, GRID, 3, scheduler=client, out=tmp_path, progress=False)
+        assert client.status == "running"  # a client we were given is left open
+    assert_same_results(on_dask, reference)
+    assert len(read_csv(tmp_path / "results.csv")) == 12
+
+
+# ---------------------------------------------------------------- faults
+
+
+def flaky_train(config: Config) -> History:
+    """Seed 1 fails half-way through building its run."""
+    if config.seed == 1:
+        raise RuntimeError(f"boom at gamma={config.gamma}")
+    return train(config)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    r = sweep(BASE, {"gamma": [0.95, 0.99]}, 3, n_jobs=1, train_fn=flaky_train, out=tmp_path,
+              progress=False)
+    errors = [row["error"] for row in r.rows]
+    assert errors == [None, "RuntimeError: boom at gamma=0.95", None,
+                      None, "RuntimeError: boom at gamma=0.99", None]
+    failed = [row for row in r.rows if row["error"]]
+    assert all(row[m] is None for row in failed for m in METRICS if m != "error")
+    assert len(r.select()) == 4 and len(r.select(errors=True)) == 6
+    assert len(r.curves({"gamma": 0.95})) == 2  # failed runs have no curve
+    on_disk = read_csv(tmp_path / "results.csv")
+    assert [row["error"] for row in on_disk] == [e or "" for e in errors]
+
+    # resuming retries the failed runs only
+    computed: list[int] = []
+    again = sweep(BASE, {"gamma": [0.95, 0.99]}, 3, n_jobs=1, out=tmp_path, progress=False,
+                  callback=lambda row: computed.append(row["seed"]))
+    assert computed == [1, 1] and again.computed == 2
+    assert all(row["error"] is None for row in again.rows)
+
+
+def test_a_failing_run_in_a_worker_process(tmp_path: Path) -> None:
+    r = sweep(BASE, {"env_id": ["CartPole-v1", "NoSuchEnv-v0"]}, 2, n_jobs=2, progress=False)
+    assert [row["error"] is None for row in r.rows] == [True, True, False, False]
+    assert "not a registered Gymnasium environment" in r.rows[2]["error"]
+
+
+# ---------------------------------------------------------------- resume and Ctrl-C
+
+
+def test_resume_computes_only_the_missing_runs(reference: SweepResult, tmp_path: Path) -> None:
+    first = sweep(BASE, GRID, 2, n_jobs=2, out=tmp_path, progress=False)
+    assert first.computed == 8
+    more = sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, progress=False)  # one more seed
+    assert more.computed == 4
+    assert_same_results(more, reference)
+    assert [row["run_id"] for row in read_csv(tmp_path / "results.csv")] == [
+        row["run_id"] for row in reference.rows
+    ]
+    assert sweep(BASE, GRID, 3, out=tmp_path, progress=False).computed == 0
+    assert sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, fresh=True, progress=False).computed == 12
+    assert_same_results(load_sweep(tmp_path), reference)
+
+
+def test_resume_ignores_an_unreadable_run_file(tmp_path: Path) -> None:
+    r = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    (tmp_path / "runs" / f"{r.rows[0]['run_id']}.npz").write_bytes(b"half a file")
+    again = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    assert again.computed == 1
+    assert comparable(again) == comparable(r)
+
+
+class Interrupt:
+    """A callback that presses Ctrl-C after ``after`` finished runs."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.seen = after, 0
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.seen += 1
+        if self.seen == self.after:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_finished_rows_and_resume_completes(reference: SweepResult,
+                                                         tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        sweep(BASE, GRID, 3, n_jobs=1, out=tmp_path, progress=False, callback=Interrupt(5))
+    kept = read_csv(tmp_path / "results.csv")
+    assert len(kept) == 5 and len(list((tmp_path / "runs").glob("*.npz"))) == 5
+    partial = load_sweep(tmp_path)
+    assert len(partial.rows) == 5
+
+    resumed = sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, progress=False)
+    assert resumed.computed == 7
+    assert_same_results(resumed, reference)
+
+
+def test_ctrl_c_can_be_caught(tmp_path: Path) -> None:
+    r = sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, progress=False, catch_interrupt=True,
+              callback=Interrupt(3))
+    assert r.interrupted and len(r.rows) == len(read_csv(tmp_path / "results.csv"))
+    assert 3 <= len(r.rows) < 12
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reinforce", "sweep", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_parse_grid() -> None:
+    assert parse_grid(["gamma=0.95,0.99", "batch-size=5, 10", "env=CartPole-v1",
+                       "max_steps=none,100", "stop-when-solved=true,no"]) == {
+        "gamma": [0.95, 0.99],
+        "batch_size": [5, 10],
+        "env_id": ["CartPole-v1"],
+        "max_steps": [None, 100],
+        "stop_when_solved": [True, False],
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grid", "gama=0.9"], "unknown hyperparameter 'gama'"),
+        (["--grid", "gamma=abc"], "--grid gamma: cannot parse 'abc' as float"),
+        (["--grid", "batch-size=2.5"], "--grid batch_size: cannot parse '2.5' as int"),
+        (["--grid", "gamma=0.9,1.5"], "grid point gamma=1.5, seed 0: gamma must be in [0, 1]"),
+        (["--grid", "optimizer=sgd,lion"], "optimizer must be one of"),
+        (["--grid", "gamma"], "--grid 'gamma': expected NAME=V1,V2,..."),
+        (["--grid", "gamma=0.9,"], "with no empty value"),
+        (["--grid", "seed=1,2"], "seed is not a grid parameter; use --seeds N"),
+        (["--grid", "gamma=0.9", "--grid", "gamma=0.99"], "gamma given twice"),
+        (["--grid", "env=NoSuchEnv-v0"], "'NoSuchEnv-v0' is not a registered Gymnasium"),
+        (["--seeds", "0"], "--seeds must be >= 1, got 0"),
+        (["--jobs", "0"], "--jobs must be a non-zero integer, got 0"),
+        (["--lr", "-1"], "lr must be finite and > 0"),
+    ],
+    ids=["unknown", "float", "int", "rejected", "choice", "no-values", "empty-value", "seed",
+         "twice", "env", "seeds", "jobs", "base"],
+)
+def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    status = main(["sweep", *args, "--out", str(out), "--max-episodes", "5", "--quiet"])
+    captured = capsys.readouterr()
+    assert status == 2, captured.err
+    assert captured.err.count("\n") == 1 and message in captured.err
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_cli_bad_input_from_a_shell(tmp_path: Path) -> None:
+    res = run_cli("--grid", "gama=0.9", "--out", str(tmp_path / "out"))
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.startswith("reinforce: --grid: unknown hyperparameter 'gama'")
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+
+
+def test_cli_refuses_a_non_empty_directory_that_is_not_a_sweep(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    res = run_cli("--out", str(tmp_path), "--max-episodes", "5", "--quiet")
+    assert res.returncode == 2 and "is not empty and holds no sweep" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_cli_sweep_writes_table_and_plot_then_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ("--grid", "gamma=0.95,0.99", "--seeds", "2", "--jobs", "2", "--max-episodes", "20",
+            "--hidden", "16", "--out", str(out), "--quiet")
+    res = run_cli(*args)
+    assert res.returncode == 0, res.stderr
+    assert "gamma=0.95: 2 runs" in res.stdout and "4 runs (4 new)" in res.stdout
+    rows = read_csv(out / "results.csv")
+    assert [(r["gamma"], r["seed"]) for r in rows] == [("0.95", "0"), ("0.95", "1"),
+                                                       ("0.99", "0"), ("0.99", "1")]
+    assert all(r["episodes"] == "20" and r["error"] == "" for r in rows)
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    api = sweep(Config(max_episodes=20, hidden=16), {"gamma": [0.95, 0.99]}, 2, n_jobs=1,
+                progress=False)
+    assert [r["run_id"] for r in rows] == [r["run_id"] for r in api.rows]
+    assert [int(r["env_steps"]) for r in rows] == [r["env_steps"] for r in api.rows]
+
+    assert main(["sweep", *args, "--jobs", "1"]) == 0  # resumes, in this process
+    assert "4 runs (0 new)" in capsys.readouterr().out
+    assert main(["sweep", *args, "--jobs", "1", "--fresh"]) == 0
+    assert "4 runs (4 new)" in capsys.readouterr().out
+
+
+def test_cli_ctrl_c_keeps_the_finished_runs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # two quick runs finish; two long ones are still going when Ctrl-C comes
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reinforce", "sweep", "--grid", "max-episodes=10,100000",
+         "--seeds", "2", "--jobs", "2", "--out", str(out), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (out / "results.csv").is_file() and len(read_csv(out / "results.csv")) >= 2:
+                break
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert "interrupted: kept 2 finished runs" in stderr and "Traceback" not in stderr
+    rows = read_csv(out / "results.csv")
+    assert [(r["max_episodes"], r["seed"], r["episodes"]) for r in rows] == [
+        ("10", "0", "10"), ("10", "1", "10")]
+    assert len(list((out / "runs").glob("*.npz"))) == 2
