@@ -1,0 +1,106 @@
+"""Plotting helpers: they draw what they say (checked on the artists), with no warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from reinforce import Config, train
+from reinforce.plotting import (
+    plot_fraction_solved,
+    plot_learning_curve,
+    plot_learning_curves,
+    plot_sweep,
+)
+from reinforce.sweep import SweepResult, sweep
+
+
+def axes():
+    return Figure().add_subplot()
+
+
+def make_result(rows: list[dict], params: tuple[str, ...] = ("gamma",)) -> SweepResult:
+    """A hand-made sweep result: rows need params, seed, solved_at, episodes, final mean."""
+    points = list({tuple(r[p] for p in params): {p: r[p] for p in params} for r in rows}.values())
+    result = SweepResult(params=params, points=points, seeds=sorted({r["seed"] for r in rows}))
+    for i, r in enumerate(rows):
+        rid = f"run{i}"
+        result.rows.append({"env_steps": 0, "wall_seconds": 0.0, "error": None, "run_id": rid,
+                            **r})
+        result.returns[rid] = np.asarray(r.pop("returns", np.ones(r["episodes"])), dtype=float)
+        result.configs[rid] = Config(seed=r["seed"], solved_threshold=50.0)
+    return result
+
+
+def test_plot_learning_curve_of_one_run() -> None:
+    history = train(Config(max_episodes=12, hidden=8))
+    ax = plot_learning_curve(history, axes())
+    assert len(ax.lines[0].get_xdata()) == 12
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), history.rolling_mean())
+
+
+def test_learning_curves_median_and_quartile_band() -> None:
+    curves = {"a": [np.array([1.0, 1.0, 1.0]), np.array([3.0, 3.0, 3.0]),
+                    np.array([5.0, 5.0])]}  # the third run stopped early
+    ax = plot_learning_curves(curves, axes(), window=1, threshold=4.0)
+    median_line = ax.lines[0]
+    np.testing.assert_allclose(median_line.get_ydata(), [3.0, 3.0, 2.0])  # last: runs 1 and 2
+    assert median_line.get_label() == "a (3 seeds)"
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(1.5) and band[:, 1].max() == pytest.approx(4.0)
+    assert ax.lines[1].get_ydata()[0] == 4.0  # the threshold
+
+
+def test_learning_curves_from_a_sweep() -> None:
+    result = sweep(Config(max_episodes=15, hidden=8), {"gamma": [0.9, 0.99]}, 2, n_jobs=1,
+                   progress=False)
+    ax = plot_learning_curves(result, axes(), window=5)
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["gamma=0.9 (2 seeds)", "gamma=0.99 (2 seeds)",
+                      "solved threshold (475)"]
+    with pytest.raises(ValueError, match="window must be >= 1, got 0"):
+        plot_learning_curves(result, axes(), window=0)
+
+
+def test_plot_sweep_numeric_parameter() -> None:
+    rows = [{"gamma": g, "seed": s, "solved_at": None, "episodes": 3,
+             "final_rolling_mean": v} for g, vals in ((0.9, [1, 2, 3]), (0.99, [5, 5, 5]))
+            for s, v in enumerate(vals)]
+    ax = plot_sweep(make_result(rows), "gamma", rng=np.random.default_rng(0), ax=axes(),
+                    n_boot=200)
+    line = next(ln for ln in ax.lines if ln.get_linestyle() == "-")
+    np.testing.assert_allclose(line.get_xdata(), [0.9, 0.99])
+    np.testing.assert_allclose(line.get_ydata(), [2.0, 5.0])  # IQM of 3 values is their mean
+    assert ax.get_xlabel() == "gamma"
+    with pytest.raises(ValueError, match="param must be one of the grid parameters"):
+        plot_sweep(make_result(rows), "lr", rng=np.random.default_rng(0))
+
+
+def test_plot_sweep_categorical_parameter_one_line_per_other_setting() -> None:
+    rows = [{"baseline": b, "lr": lr, "seed": 0, "solved_at": None, "episodes": 3,
+             "final_rolling_mean": 1.0 + i}
+            for i, (b, lr) in enumerate([("none", 1e-3), ("none", 3e-3), ("standardize", 1e-3),
+                                         ("standardize", 3e-3)])]
+    result = make_result(rows, params=("baseline", "lr"))
+    ax = plot_sweep(result, "baseline", rng=np.random.default_rng(0), ax=axes(), n_boot=10)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "standardize"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr=0.001", "lr=0.003"]
+
+
+def test_fraction_solved_is_the_kaplan_meier_step() -> None:
+    rows = [{"gamma": 0.9, "seed": s, "solved_at": a, "episodes": e, "final_rolling_mean": 0.0}
+            for s, (a, e) in enumerate([(10, 10), (20, 20), (None, 30), (40, 40)])]
+    ax = plot_fraction_solved(make_result(rows), axes())
+    step = ax.lines[0]
+    np.testing.assert_array_equal(step.get_xdata(), [0, 10, 20, 40, 40])
+    np.testing.assert_allclose(step.get_ydata(), [0.0, 0.25, 0.5, 1.0, 1.0])
+    assert step.get_label() == "gamma=0.9 (3/4 solved)"
+
+
+def test_fraction_solved_when_nothing_solved() -> None:
+    rows = [{"gamma": 0.9, "seed": s, "solved_at": None, "episodes": 30,
+             "final_rolling_mean": 0.0} for s in range(3)]
+    step = plot_fraction_solved(make_result(rows), axes()).lines[0]
+    np.testing.assert_array_equal(step.get_xdata(), [0, 30])
+    np.testing.assert_array_equal(step.get_ydata(), [0.0, 0.0])
