@@ -14,6 +14,7 @@ from .checkpoint import load_policy, save_policy
 from .envs import make_env
 from .gradcheck import numerical_gradient, relative_error
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
+from .plotting import plot_fraction_solved, plot_learning_curves, plot_sweep
 from .policies import (
     BernoulliPolicy,
     CategoricalPolicy,
@@ -26,6 +27,17 @@ from .policies import (
 )
 from .returns import RETURNS, blame_window, compute_returns, discount, standardize, total_return
 from .rollout import Episode, run_episode
+from .stats import (
+    Estimate,
+    SolveTime,
+    bootstrap_ci,
+    iqm,
+    kaplan_meier,
+    median_episodes_to_solve,
+    probability_of_improvement,
+    probability_of_improvement_ci,
+)
+from .sweep import SweepResult, expand_grid, load_sweep, sweep
 from .train import Config, History, reinforce_gradient, seed_streams, train
 
 __version__ = "0.1.0"
@@ -41,6 +53,7 @@ __all__ = [
     "CategoricalPolicy",
     "Config",
     "Episode",
+    "Estimate",
     "GaussianPolicy",
     "History",
     "MeanBaseline",
@@ -48,23 +61,36 @@ __all__ = [
     "Optimizer",
     "Policy",
     "RMSProp",
+    "SolveTime",
     "StandardizeBaseline",
+    "SweepResult",
     "ValueBaseline",
     "__version__",
     "animate_cartpole",
     "blame_window",
+    "bootstrap_ci",
     "cartpole_html",
     "compute_returns",
     "discount",
     "draw_cartpole",
+    "expand_grid",
+    "iqm",
+    "kaplan_meier",
     "load_policy",
+    "load_sweep",
     "log_sigmoid",
     "log_softmax",
     "make_baseline",
     "make_env",
     "make_optimizer",
     "make_policy",
+    "median_episodes_to_solve",
     "numerical_gradient",
+    "plot_fraction_solved",
+    "plot_learning_curves",
+    "plot_sweep",
+    "probability_of_improvement",
+    "probability_of_improvement_ci",
     "reinforce_gradient",
     "relative_error",
     "run_episode",
@@ -72,6 +98,7 @@ __all__ = [
     "seed_streams",
     "sigmoid",
     "standardize",
+    "sweep",
     "total_return",
     "train",
 ]
