@@ -98,6 +98,8 @@ def median(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
 def iqm(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
     """Interquartile mean along ``axis``: drop ⌊m/4⌋ values at each end, average the rest.
 
+    Eq. ``eq-iqm`` of the chapter *Running experiments*.
+
     This is ``scipy.stats.trim_mean(x, 0.25)``, the definition rliable uses; for m = 8
     it averages the 3rd to 6th smallest values. (B, m) → (B,).
     """
@@ -196,7 +198,8 @@ def probability_of_improvement(
     .. math:: P(X > Y) = \frac{1}{k}\sum_{t=1}^{k} \frac{1}{nm}\sum_{i=1}^{n}\sum_{j=1}^{m}
               S(x_{it}, y_{jt}),\quad S(a, b) = [a > b] + \tfrac12 [a = b]
 
-    ``x`` (n,) or (n, k) and ``y`` (m,) or (m, k). 0.5 means no difference.
+    ``x`` (n,) or (n, k) and ``y`` (m,) or (m, k). 0.5 means no difference. Eq.
+    ``eq-prob-improvement`` of *Running experiments* (for one task).
     """
     a, b = _pair(x, y, higher_is_better)
     return float(_poi(a, b))
@@ -254,7 +257,8 @@ def kaplan_meier(solved_at: np.ndarray, episodes: np.ndarray) -> tuple[np.ndarra
 
     .. math:: \hat F(t) = 1 - \prod_{t_j \le t} \Bigl(1 - \frac{d_j}{r_j}\Bigr)
 
-    with d_j runs solved at t_j and r_j runs still unsolved and running just before.
+    with d_j runs solved at t_j and r_j runs still unsolved and running just before
+    (Eq. ``eq-kaplan-meier`` of *Running experiments*).
     Returns the distinct solve episodes t (K,) and F̂ just after each (K,), a
     non-decreasing step function (F̂ = 0 before t[0]). With no censoring before the
     end, F̂ is simply the fraction of runs solved by t.
