@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "Estimate",
@@ -90,12 +91,12 @@ def _check_rng(rng: object) -> None:
 # ---------------------------------------------------------------- aggregates
 
 
-def median(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
+def median(x: ArrayLike, axis: int | None = -1) -> np.ndarray:
     """The median along ``axis`` (default: the last), e.g. (B, m) → (B,)."""
-    return np.median(np.asarray(x, dtype=np.float64), axis=axis)
+    return np.asarray(np.median(np.asarray(x, dtype=np.float64), axis=axis))
 
 
-def iqm(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
+def iqm(x: ArrayLike, axis: int | None = -1) -> np.ndarray:
     """Interquartile mean along ``axis``: drop ⌊m/4⌋ values at each end, average the rest.
 
     Eq. ``eq-iqm`` of the chapter *Running experiments*.
@@ -111,7 +112,7 @@ def iqm(x: np.ndarray, axis: int | None = -1) -> np.ndarray:
         raise ValueError("iqm of an empty array is undefined")
     cut = m // 4  # whole values trimmed from each end
     s = np.sort(a, axis=axis)
-    return np.take(s, np.arange(cut, m - cut), axis=axis).mean(axis=axis)
+    return np.asarray(np.take(s, np.arange(cut, m - cut), axis=axis).mean(axis=axis))
 
 
 _STATISTICS: dict[str, Statistic] = {
@@ -144,7 +145,7 @@ def _resample(a: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarra
 
 
 def bootstrap_ci(
-    scores: np.ndarray,
+    scores: ArrayLike,
     statistic: str | Statistic = "iqm",
     *,
     rng: np.random.Generator,
@@ -180,7 +181,7 @@ def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return s.mean(axis=(-3, -2)).mean(axis=-1)
 
 
-def _pair(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+def _pair(x: ArrayLike, y: ArrayLike, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
     a, b = _scores(x, "x"), _scores(y, "y")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"x and y must have the same number of tasks, got {a.shape[1]} "
@@ -191,7 +192,7 @@ def _pair(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> tuple[np.ndar
 
 
 def probability_of_improvement(
-    x: np.ndarray, y: np.ndarray, *, higher_is_better: bool = True
+    x: ArrayLike, y: ArrayLike, *, higher_is_better: bool = True
 ) -> float:
     r"""P(X > Y): the chance a random run of X beats a random run of Y, ties counting ½.
 
@@ -206,8 +207,8 @@ def probability_of_improvement(
 
 
 def probability_of_improvement_ci(
-    x: np.ndarray,
-    y: np.ndarray,
+    x: ArrayLike,
+    y: ArrayLike,
     *,
     rng: np.random.Generator,
     n_boot: int = 2000,
@@ -248,7 +249,7 @@ def _solve_data(solved_at: object, episodes: object) -> tuple[np.ndarray, np.nda
     return np.where(solved, s, e), solved
 
 
-def kaplan_meier(solved_at: np.ndarray, episodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def kaplan_meier(solved_at: ArrayLike, episodes: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     r"""Fraction of runs solved by each episode, with unsolved runs censored.
 
     ``solved_at`` (n,): the episode each run was solved at, NaN (or None) if never;
@@ -320,8 +321,8 @@ def _km_median(t: np.ndarray, solved: np.ndarray) -> np.ndarray:
 
 
 def median_episodes_to_solve(
-    solved_at: np.ndarray,
-    episodes: np.ndarray,
+    solved_at: ArrayLike,
+    episodes: ArrayLike,
     *,
     rng: np.random.Generator | None = None,
     n_boot: int = 2000,

@@ -239,12 +239,12 @@ class SweepResult:
 # ---------------------------------------------------------------- files
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
+def _atomic_write(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode
-                                    else {})) as f:
+        f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with f:
             write(f)
         os.replace(tmp, path)
     except BaseException:
@@ -272,7 +272,7 @@ def _save_run(path: Path, config: Config, row: Row, returns: np.ndarray,
         np.savez(f, returns=returns, lengths=lengths, row=np.array(json.dumps(row)),
                  config=np.array(json.dumps(config.to_dict())))
 
-    _atomic_write(path, write, mode="wb")
+    _atomic_write(path, write, binary=True)
 
 
 def _load_run(path: Path) -> Outcome | None:
