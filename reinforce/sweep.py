@@ -31,6 +31,7 @@ import io
 import itertools
 import json
 import os
+import signal
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -299,13 +300,21 @@ def _clear(out: Path) -> None:
 # ---------------------------------------------------------------- the sweep
 
 
+def _ignore_sigint() -> None:
+    """In a worker process: leave Ctrl-C to the parent, which stops the workers itself
+    (a terminal sends SIGINT to every process in its group; each would print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
     """joblib's backend: local processes (loky) by default, Dask given a scheduler."""
     import joblib
 
     if scheduler is None:
-        with joblib.parallel_config(backend=backend or "loky"):
+        backend = backend or "loky"
+        options = {"initializer": _ignore_sigint} if backend == "loky" else {}
+        with joblib.parallel_config(backend=backend, **options):
             yield
         return
     if backend not in (None, "dask"):
