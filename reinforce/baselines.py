@@ -54,7 +54,9 @@ class Baseline(ABC):
     name: str = "baseline"
 
     @abstractmethod
-    def advantages(self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]) -> Arrays:
+    def advantages(
+        self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
+    ) -> Arrays:
         """One advantage array per episode, shaped like ``returns``."""
 
 
@@ -63,7 +65,9 @@ class NoBaseline(Baseline):
 
     name = "none"
 
-    def advantages(self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]) -> Arrays:
+    def advantages(
+        self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
+    ) -> Arrays:
         return [np.array(G, dtype=np.float64) for G in returns]
 
 
@@ -72,7 +76,9 @@ class MeanBaseline(Baseline):
 
     name = "mean"
 
-    def advantages(self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]) -> Arrays:
+    def advantages(
+        self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
+    ) -> Arrays:
         b = float(np.concatenate(returns).mean())
         return [np.asarray(G, dtype=np.float64) - b for G in returns]
 
@@ -84,7 +90,9 @@ class StandardizeBaseline(Baseline):
         self.per_episode = per_episode
         self.name = "standardize" if per_episode else "standardize_batch"
 
-    def advantages(self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]) -> Arrays:
+    def advantages(
+        self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
+    ) -> Arrays:
         if self.per_episode:
             return [standardize(G) for G in returns]
         flat = standardize(np.concatenate(returns))
@@ -132,8 +140,13 @@ class ValueBaseline(Baseline):
         A = Phi.T @ Phi + self.l2 * np.eye(Phi.shape[1])
         self.w = np.linalg.solve(A, Phi.T @ G)
 
-    def advantages(self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]) -> Arrays:
-        adv = [np.asarray(G, dtype=np.float64) - self.predict(s) for G, s in zip(returns, observations, strict=True)]
+    def advantages(
+        self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
+    ) -> Arrays:
+        adv = [
+            np.asarray(G, dtype=np.float64) - self.predict(s)
+            for G, s in zip(returns, observations, strict=True)
+        ]
         self.fit(observations, returns)
         return adv
 

@@ -12,6 +12,7 @@ import argparse
 import ast
 import dataclasses
 import inspect
+import itertools
 import json
 import sys
 import textwrap
@@ -23,6 +24,7 @@ import numpy as np
 
 from .checkpoint import load_policy, save_policy
 from .envs import make_env
+from .presets import PRESETS, preset
 from .rollout import run_episode
 from .train import Config, History, train
 
@@ -48,7 +50,7 @@ def field_docs(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, nxt in zip(body, body[1:], strict=False):
+    for node, nxt in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)
@@ -90,15 +92,17 @@ def _add_config_flags(parser: argparse.ArgumentParser, skip: Sequence[str] = ())
         help_text = f"{docs.get(f.name, '')} (default: {f.default})".replace("%", "%%")
         if f.type == "bool":
             group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
-                               default=f.default, help=help_text)
+                               default=argparse.SUPPRESS, help=help_text)
         else:
+            # SUPPRESS: only flags actually given override the preset
             group.add_argument(_flag(f.name), dest=f.name, type=_PARSERS[str(f.type)],
-                               default=f.default, metavar=f.name.upper(), help=help_text)
+                               default=argparse.SUPPRESS, metavar=f.name.upper(), help=help_text)
 
 
 TRAIN_EXAMPLE = """\
 example:
   python -m reinforce train --env CartPole-v1 --seed 0 --out runs/cartpole-s0
+  python -m reinforce train --env CartPole-v1 --preset fast --seed 0 --out runs/fast-s0
   python -m reinforce train --env CartPole-v1 --seed 1 --gamma 0.95 --lr 3e-3 --out runs/g95
 """
 
@@ -139,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--overwrite", action="store_true",
                          help="allow --out to be a non-empty directory (its files are replaced)")
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_train.add_argument("--preset", default="default", metavar="NAME",
+                         help=f"start from a named preset, one of {', '.join(PRESETS)}; "
+                         "flags given explicitly override it (default: default, the post's)")
     _add_config_flags(p_train)
 
     p_eval = sub.add_parser(
@@ -217,8 +224,9 @@ def _write_results(out: Path, history: History) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
-    config = Config(**values)  # validates every hyperparameter
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
+             if hasattr(args, f.name)}
+    config = preset(args.preset, **given)  # validates every hyperparameter
     make_env(config.env_id, max_steps=config.max_steps).close()  # validates the env
     out: Path = args.out
     _check_out_dir(out, args.overwrite)

@@ -13,10 +13,11 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector import VectorEnv
 
 from .policies import check_action_space, check_observation_space
 
-__all__ = ["describe_space", "make_env", "time_limit"]
+__all__ = ["describe_space", "make_env", "make_vec_env", "time_limit"]
 
 
 def make_env(env_id: str, *, max_steps: int | None = None, **kwargs: Any) -> gym.Env:
@@ -49,6 +50,25 @@ def make_env(env_id: str, *, max_steps: int | None = None, **kwargs: Any) -> gym
         env.close()
         raise
     return env
+
+
+def make_vec_env(env_id: str, num_envs: int, *, max_steps: int | None = None) -> VectorEnv:
+    """``gym.make_vec(env_id, num_envs)``, after the same checks as :func:`make_env`.
+
+    Gymnasium picks a NumPy-vectorised implementation where the environment has one
+    (CartPole does); otherwise the sub-environments are stepped one after another
+    (``SyncVectorEnv``). Either way a finished sub-environment resets on the next
+    ``step`` (``AutoresetMode.NEXT_STEP``), which :func:`reinforce.rollout.collect_episodes`
+    handles.
+    """
+    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+    make_env(env_id, max_steps=max_steps).close()  # the checks, on a single copy
+    if max_steps is None:
+        return gym.make_vec(env_id, num_envs=int(num_envs))
+    # a step cap of our own: TimeLimit around every sub-environment
+    return gym.make_vec(env_id, num_envs=int(num_envs), vectorization_mode="sync",
+                        max_episode_steps=max_steps)
 
 
 def time_limit(env: gym.Env) -> int | None:

@@ -8,6 +8,7 @@ means a time limit cut it short, which is not a failure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from .policies import Policy
 
-__all__ = ["Episode", "run_episode"]
+__all__ = ["Episode", "collect_episodes", "run_episode"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Episode:
 
 def _finite(value: Any, what: str, step: int, episode: int | None) -> np.ndarray:
     x = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
+    if not np.isfinite(x).all():
         where = f"step {step}" + ("" if episode is None else f" of episode {episode}")
         raise ValueError(f"environment returned a non-finite {what} at {where}: {value!r}")
     return x
@@ -81,7 +82,10 @@ def run_episode(
         actions.append(a)
         obs, r, terminated, truncated, _ = env.step(policy.env_action(a))
         t += 1
-        rewards.append(float(_finite(r, "reward", t, episode)))
+        r = float(r)
+        if not math.isfinite(r):
+            _finite(r, "reward", t, episode)  # raises, naming the step
+        rewards.append(r)
         x = _finite(obs, "observation", t, episode)
         if max_steps is not None and t >= max_steps and not terminated:
             truncated = True
@@ -92,3 +96,86 @@ def run_episode(
         terminated=bool(terminated),
         truncated=bool(truncated),
     )
+
+
+def collect_episodes(
+    envs: gym.vector.VectorEnv,
+    policy: Policy,
+    rng: np.random.Generator,
+    n_episodes: int,
+    *,
+    seed: int | None = None,
+    first_episode: int = 1,
+) -> list[Episode]:
+    """Play exactly ``n_episodes`` complete episodes on a vector env, all with ``policy``.
+
+    The first ``min(M, n)`` episodes start at once on the M sub-environments; whenever
+    one ends and fewer than ``n`` have been started, that sub-environment starts the
+    next. Episodes are *assigned when they start*, never chosen by when they finish,
+    so short episodes are not over-represented: the batch has the same distribution
+    as ``n`` sequential calls to :func:`run_episode`. Sub-environments with no episode
+    left to play keep stepping (the vector env steps all of them) but are not recorded.
+
+    Gymnasium 1.x vector envs reset a finished sub-environment on the *next* call to
+    ``step`` (``AutoresetMode.NEXT_STEP``): that call ignores its action and returns
+    the new episode's first observation with reward 0. Such reset steps are masked out::
+
+        env i:   s0 a0 | s1 a1 | s2 a2 (terminated) | reset step (masked) | s0' a0' | ...
+
+    ``envs.reset(seed=seed)`` starts every call, so sub-environments left mid-episode
+    by the previous batch (an older policy) never leak into this one. Episodes are
+    returned in the order they started; ``first_episode`` only labels error messages.
+    """
+    mode = envs.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
+    if mode != gym.vector.AutoresetMode.NEXT_STEP:
+        raise ValueError(f"envs must use AutoresetMode.NEXT_STEP, got {mode!r}")
+    if (isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer))
+            or n_episodes < 1):
+        raise ValueError(f"n_episodes must be an integer >= 1, got {n_episodes!r}")
+    M = envs.num_envs
+    obs, _ = envs.reset(seed=seed)
+    x = _finite(obs, "observation", 0, first_episode)  # (M, D)
+    slot = np.where(np.arange(M) < n_episodes, np.arange(M), -1)  # episode each env plays
+    env_of = {int(k): int(k) for k in slot[slot >= 0]}  # episode -> sub-environment
+    started = int((slot >= 0).sum())
+    ended: dict[int, tuple[bool, bool]] = {}
+    resetting = np.zeros(M, dtype=bool)  # this step is sub-env i's (masked) reset step
+    xs, acts, rews, slots = [], [], [], []
+    t = 0
+    while len(ended) < n_episodes:
+        a = policy.sample(x, rng)  # (M,) or (M, k)
+        next_obs, r, terminated, truncated, _ = envs.step(policy.env_action(a))
+        t += 1
+        live = (slot >= 0) & ~resetting  # a real transition of an episode we count
+        xs.append(x)
+        acts.append(a)
+        rews.append(np.asarray(r, dtype=np.float64))
+        slots.append(np.where(live, slot, -1))
+        if not np.isfinite(rews[-1][live]).all():
+            i = int(np.flatnonzero(live & ~np.isfinite(rews[-1]))[0])
+            _finite(r[i], "reward", t, first_episode + int(slot[i]))
+        done = live & (terminated | truncated)
+        for i in np.flatnonzero(done):
+            ended[int(slot[i])] = (bool(terminated[i]), bool(truncated[i]))
+            if started < n_episodes:  # this sub-env plays the next episode after its reset
+                slot[i] = started
+                env_of[started] = int(i)
+                started += 1
+            else:
+                slot[i] = -1
+        resetting = terminated | truncated
+        x = np.asarray(next_obs, dtype=np.float64)
+        bad = (slot >= 0) & ~resetting & ~np.isfinite(x).all(axis=1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            _finite(x[i], "observation", t, first_episode + int(slot[i]))
+
+    X, A, R, S = np.stack(xs), np.stack(acts), np.stack(rews), np.stack(slots)  # (steps, M, ...)
+    episodes = []
+    for k in range(n_episodes):
+        i = env_of[k]
+        steps = np.flatnonzero(S[:, i] == k)  # this episode's steps, in time order
+        terminated, truncated = ended[k]
+        episodes.append(Episode(observations=X[steps, i], actions=A[steps, i],
+                                rewards=R[steps, i], terminated=terminated, truncated=truncated))
+    return episodes

@@ -60,7 +60,7 @@ def test_value_baseline_predicts_with_earlier_fit_then_learns() -> None:
 def test_make_baseline() -> None:
     for name in BASELINES:
         assert make_baseline(name).name == name
-    with pytest.raises(ValueError, match="baseline must be one of .* got 'avg'"):
+    with pytest.raises(ValueError, match=r"baseline must be one of .* got 'avg'"):
         make_baseline("avg")
     with pytest.raises(ValueError, match="l2"):
         ValueBaseline(l2=-1.0)

@@ -111,9 +111,22 @@ def test_ctrl_c_keeps_what_was_trained(tmp_path: Path) -> None:
         time.sleep(0.1)
     time.sleep(1.5)  # let it train for a while
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted: kept" in stderr and "Traceback" not in stderr
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["interrupted"] is True and 0 < summary["episodes"] < 100000
     assert (out_dir / "policy.npz").is_file() and (out_dir / "history.csv").is_file()
+
+
+def test_preset_with_an_explicit_override(tmp_path: Path) -> None:
+    out_dir = tmp_path / "fast"
+    res = run("train", "--preset", "fast", "--seed", "2", "--max-episodes", "16", "--lr", "0.02",
+              "--quiet", "--out", str(out_dir))
+    assert res.returncode == 0, res.stderr
+    config = json.loads((out_dir / "config.json").read_text())
+    from reinforce.presets import PRESETS
+
+    assert config["num_envs"] == PRESETS["fast"]["num_envs"] and config["lr"] == 0.02
+    res = run("train", "--preset", "turbo", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "preset must be one of" in res.stderr

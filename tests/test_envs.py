@@ -39,6 +39,7 @@ def test_a_step_cap_makes_an_unlimited_env_usable() -> None:
 
 
 def test_describe_space_writes_infinity_as_text() -> None:
-    d = describe_space(spaces.Box(np.array([-np.inf, 0.0]), np.array([np.inf, 1.0]), dtype=np.float64))
+    box = spaces.Box(np.array([-np.inf, 0.0]), np.array([np.inf, 1.0]), dtype=np.float64)
+    d = describe_space(box)
     assert d == {"type": "Box", "shape": [2], "low": ["-inf", 0.0], "high": ["inf", 1.0]}
     assert describe_space(spaces.Discrete(3)) == {"type": "Discrete", "n": 3, "start": 0}

@@ -79,7 +79,7 @@ def test_bad_learning_rate_is_rejected(lr: float) -> None:
 
 
 def test_bad_names_and_shapes() -> None:
-    with pytest.raises(ValueError, match="optimizer must be one of .* got 'adagrad'"):
+    with pytest.raises(ValueError, match=r"optimizer must be one of .* got 'adagrad'"):
         make_optimizer("adagrad", 1e-3)
     with pytest.raises(ValueError, match="decay_rate"):
         RMSProp(1e-3, decay_rate=1.0)

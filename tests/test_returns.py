@@ -76,5 +76,5 @@ def test_compute_returns_dispatch() -> None:
     np.testing.assert_array_equal(compute_returns("reward_to_go", r, True, 1.0), [3, 2, 1])
     np.testing.assert_array_equal(compute_returns("episode", r, True, 1.0), [3, 3, 3])
     np.testing.assert_array_equal(compute_returns("blame_window", r, True, 1.0, 1), [0, 0, -1])
-    with pytest.raises(ValueError, match="returns must be one of .* got 'rtg'"):
+    with pytest.raises(ValueError, match=r"returns must be one of .* got 'rtg'"):
         compute_returns("rtg", r, True, 1.0)

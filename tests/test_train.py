@@ -28,7 +28,7 @@ def test_config_is_frozen_and_round_trips() -> None:
         c.seed = 4  # type: ignore[misc]
     assert Config.from_dict(c.to_dict()) == c
     assert c.replace(lr=0.01).lr == 0.01
-    with pytest.raises(ValueError, match="unknown Config fields: \\['gama'\\]"):
+    with pytest.raises(ValueError, match=r"unknown Config fields: \['gama'\]"):
         Config.from_dict({"gama": 0.9})
 
 

@@ -1,0 +1,1 @@
+"""Speed benchmarks (``make bench``); not part of ``make test``."""
