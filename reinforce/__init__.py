@@ -11,7 +11,7 @@ from .baselines import (
     make_baseline,
 )
 from .checkpoint import load_policy, save_policy
-from .envs import make_env
+from .envs import make_env, make_vec_env
 from .gradcheck import numerical_gradient, relative_error
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
 from .plotting import plot_fraction_solved, plot_learning_curves, plot_sweep
@@ -25,8 +25,9 @@ from .policies import (
     make_policy,
     sigmoid,
 )
+from .presets import PRESETS, preset
 from .returns import RETURNS, blame_window, compute_returns, discount, standardize, total_return
-from .rollout import Episode, run_episode
+from .rollout import Episode, collect_episodes, run_episode
 from .stats import (
     Estimate,
     SolveTime,
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BASELINES",
     "OPTIMIZERS",
+    "PRESETS",
     "RETURNS",
     "SGD",
     "Adam",
@@ -70,6 +72,7 @@ __all__ = [
     "blame_window",
     "bootstrap_ci",
     "cartpole_html",
+    "collect_episodes",
     "compute_returns",
     "discount",
     "draw_cartpole",
@@ -84,11 +87,13 @@ __all__ = [
     "make_env",
     "make_optimizer",
     "make_policy",
+    "make_vec_env",
     "median_episodes_to_solve",
     "numerical_gradient",
     "plot_fraction_solved",
     "plot_learning_curves",
     "plot_sweep",
+    "preset",
     "probability_of_improvement",
     "probability_of_improvement_ci",
     "reinforce_gradient",
