@@ -189,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_sweep.add_argument("--fresh", action="store_true",
                          help="discard the finished runs in --out and start again")
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_sweep.add_argument("--preset", default="default", metavar="NAME",
+                         help=f"base hyperparameters from a named preset, one of "
+                         f"{', '.join(PRESETS)}; the flags below and --grid override it "
+                         "(default: default)")
     _add_config_flags(p_sweep, skip=("seed",))
     return parser
 
@@ -357,8 +361,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
     if args.jobs is not None and args.jobs == 0:
         raise UsageError("--jobs must be a non-zero integer, got 0")
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config) if f.name != "seed"}
-    base = Config(**values)
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
+             if f.name != "seed" and hasattr(args, f.name)}
+    base = preset(args.preset, **given)  # validates the base hyperparameters
     tasks = _plan(base, expand_grid(grid), list(range(args.seeds)))  # validates every Config
     for env_id, max_steps in dict.fromkeys((t.config.env_id, t.config.max_steps) for t in tasks):
         make_env(env_id, max_steps=max_steps).close()  # validates every environment

@@ -310,9 +310,10 @@ def test_parse_grid() -> None:
         (["--seeds", "0"], "--seeds must be >= 1, got 0"),
         (["--jobs", "0"], "--jobs must be a non-zero integer, got 0"),
         (["--lr", "-1"], "lr must be finite and > 0"),
+        (["--preset", "nope"], "preset must be one of"),
     ],
     ids=["unknown", "float", "int", "rejected", "choice", "no-values", "empty-value", "seed",
-         "twice", "env", "seeds", "jobs", "base"],
+         "twice", "env", "seeds", "jobs", "base", "preset"],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
