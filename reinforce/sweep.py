@@ -73,15 +73,29 @@ def expand_grid(grid: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]
         if name not in names:
             raise ValueError(f"grid name {name!r} is not a Config field "
                              f"(choose from {sorted(names - {'seed'})})")
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
             raise ValueError(f"grid[{name!r}] must be a non-empty list of values, got {values!r}")
-        if len({json.dumps(v) for v in values}) != len(values):
+        if len({_dumps(v) for v in values}) != len(values):
             raise ValueError(f"grid[{name!r}] has repeated values: {list(values)!r}")
     keys = list(grid)
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    columns = [[_plain(v) for v in grid[k]] for k in keys]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*columns)]
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python scalar it holds (so it can be written as JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _dumps(value: Any, **kwargs: Any) -> str:
+    return json.dumps(value, default=_plain, **kwargs)
 
 
 def _seeds(seeds: int | Sequence[int]) -> list[int]:
+    if isinstance(seeds, np.ndarray):
+        seeds = seeds.tolist()
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds!r}")
@@ -95,7 +109,7 @@ def _seeds(seeds: int | Sequence[int]) -> list[int]:
 
 def run_id(config: Config) -> str:
     """A short stable name for a run: a hash of its full configuration."""
-    text = json.dumps(config.to_dict(), sort_keys=True)
+    text = _dumps(config.to_dict(), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -270,8 +284,8 @@ def _write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
 def _save_run(path: Path, config: Config, row: Row, returns: np.ndarray,
               lengths: np.ndarray) -> None:
     def write(f: Any) -> None:
-        np.savez(f, returns=returns, lengths=lengths, row=np.array(json.dumps(row)),
-                 config=np.array(json.dumps(config.to_dict())))
+        np.savez(f, returns=returns, lengths=lengths, row=np.array(_dumps(row)),
+                 config=np.array(_dumps(config.to_dict())))
 
     _atomic_write(path, write, binary=True)
 
@@ -397,9 +411,9 @@ def sweep(
                 add(task, {m: saved[0].get(m) for m in METRICS}, saved[1], saved[2])
             else:
                 todo.append(task)
-        spec = {"base": base.to_dict(), "grid": {k: list(v) for k, v in (grid or {}).items()},
+        spec = {"base": base.to_dict(), "grid": {k: list(grid[k]) for k in result.params},
                 "seeds": seed_list}
-        _atomic_write(out_dir / "sweep.json", lambda f: f.write(json.dumps(spec, indent=2)))
+        _atomic_write(out_dir / "sweep.json", lambda f: f.write(_dumps(spec, indent=2)))
         csv_path = out_dir / "results.csv"
         _write_csv(csv_path, columns, sorted(done.values(), key=lambda r: order[r["run_id"]]))
 

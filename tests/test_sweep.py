@@ -392,3 +392,12 @@ def test_cli_ctrl_c_keeps_the_finished_runs(tmp_path: Path) -> None:
     assert [(r["max_episodes"], r["seed"], r["episodes"]) for r in rows] == [
         ("10", "0", "10"), ("10", "1", "10")]
     assert len(list((out / "runs").glob("*.npz"))) == 2
+
+
+def test_numpy_values_and_seeds_are_accepted(tmp_path: Path) -> None:
+    grid = {"gamma": np.array([0.95, 0.99]), "hidden": [np.int64(8)]}
+    r = sweep(BASE, grid, np.arange(2), n_jobs=1, out=tmp_path, progress=False)
+    assert [(row["gamma"], row["hidden"], row["seed"]) for row in r.rows] == [
+        (0.95, 8, 0), (0.95, 8, 1), (0.99, 8, 0), (0.99, 8, 1)]
+    assert all(type(row["hidden"]) is int for row in r.rows)
+    assert comparable(load_sweep(tmp_path)) == comparable(r)
