@@ -10,11 +10,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book test test-fast lint bench clean freeze
+.PHONY: help venv book book-student notebooks test test-fast lint bench clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   run the whole test suite, including the strict book build"
+	@echo "make book-student  the book without solutions, into _build/student/_build/html"
+	@echo "make notebooks     one .ipynb per chapter (no outputs) in _build/notebooks"
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff"
 	@echo "make bench  speed benchmarks (not part of make test)"
@@ -28,10 +30,34 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
+# Strict: every page rebuilt and every chapter executed afresh (--all, _config.yml), warnings
+# and missing references are errors, and --keep-going reports them all before failing.
+BOOK_FLAGS := --all --builder html -n -W --keep-going
+CHROMIUM := /usr/bin/chromium
 
-test: $(STAMP)
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+
+# The same book with every exercise solution removed (sphinx-exercise's hide_solutions).
+book-student: $(STAMP)
+	BOOK_STUDENT=1 $(BIN)/jupyter-book build . --path-output _build/student $(BOOK_FLAGS)
+
+notebooks: $(STAMP)
+	mkdir -p _build/notebooks
+	for f in book/[0-9][0-9]-*.md; do \
+	  $(BIN)/jupytext --quiet --to ipynb --output "_build/notebooks/$$(basename "$${f%.md}").ipynb" "$$f"; \
+	done
+	@ls _build/notebooks
+
+# The browser test drives Debian's Chromium; install it if it is missing.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "Chromium is missing. Install it with:  sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -20,6 +20,7 @@ Only matplotlib is used; :func:`animate_cartpole` returns a ``FuncAnimation`` wh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -140,14 +141,19 @@ def animate_cartpole(states: np.ndarray, *, every: int = 1, interval: int = 40,
     return FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
 
 
+#: matplotlib's player links a Font Awesome stylesheet from a CDN; the page's own icons do
+_EXTERNAL_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
+
+
 def cartpole_html(states: np.ndarray, **kwargs: Any) -> str:
     """:func:`animate_cartpole` rendered as self-contained HTML (JavaScript player, PNG
-    frames inlined); the figure is closed so a notebook does not show it a second time.
-    Keyword arguments go to :func:`animate_cartpole`."""
+    frames inlined, no request to any other site); the figure is closed so a notebook
+    does not show it a second time. Keyword arguments go to :func:`animate_cartpole`."""
     import matplotlib.pyplot as plt
 
     anim = animate_cartpole(states, **kwargs)
     try:
-        return anim.to_jshtml(default_mode="loop")
+        html = anim.to_jshtml(default_mode="loop")
     finally:
         plt.close(anim._fig)  # matplotlib keeps the figure on the animation only
+    return _EXTERNAL_STYLESHEET.sub("", html)
