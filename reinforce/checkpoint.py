@@ -38,7 +38,7 @@ def save_policy(
 ) -> Path:
     """Write ``<path>.npz`` and ``<path>.json``; returns the ``.npz`` path."""
     npz, meta = _paths(path)
-    np.savez(npz, **policy.params)
+    np.savez(npz, **policy.params)  # type: ignore[arg-type]  # numpy's stub misreads **kwargs
     info = {
         "format_version": FORMAT_VERSION,
         "policy": policy.spec(),

@@ -193,8 +193,8 @@ class BernoulliPolicy(Policy):
             e = math.exp(-abs(z))  # σ(z) without overflow for either sign of z
             p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
             return int(rng.random() < p)
-        p = self.prob(obs)
-        return (rng.random(np.shape(p)) < p).astype(np.int64)  # 1 with probability p
+        probs = self.prob(obs)
+        return (rng.random(np.shape(probs)) < probs).astype(np.int64)  # 1 with probability p
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
         z, _ = self.forward(obs)
@@ -477,10 +477,12 @@ def policy_from_spec(spec: dict[str, Any], params: Params) -> Policy:
     else:
         raise ValueError(f"unknown policy kind {kind!r} in saved spec")
     for name, value in policy.params.items():
-        if name not in params or np.shape(params[name]) != value.shape:
+        saved = params.get(name)
+        if saved is None or np.shape(saved) != value.shape:
+            got = None if saved is None else np.shape(saved)
             raise ValueError(
                 f"saved parameter {name!r} missing or of the wrong shape "
-                f"(expected {value.shape}, got {np.shape(params.get(name))})"
+                f"(expected {value.shape}, got {got})"
             )
         policy.params[name] = np.array(params[name], dtype=np.float64)
     return policy

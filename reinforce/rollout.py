@@ -155,7 +155,7 @@ def collect_episodes(
             i = int(np.flatnonzero(live & ~np.isfinite(rews[-1]))[0])
             _finite(r[i], "reward", t, first_episode + int(slot[i]))
         done = live & (terminated | truncated)
-        for i in np.flatnonzero(done):
+        for i in map(int, np.flatnonzero(done)):
             ended[int(slot[i])] = (bool(terminated[i]), bool(truncated[i]))
             if started < n_episodes:  # this sub-env plays the next episode after its reset
                 slot[i] = started
