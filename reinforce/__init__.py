@@ -55,6 +55,14 @@ from .tabular import (
     softmax_policy,
 )
 from .train import Config, History, reinforce_gradient, seed_streams, train
+from .variance import (
+    FixedBaseline,
+    GradientStats,
+    fit_value_baseline,
+    flatten,
+    gradient_samples,
+    gradient_stats,
+)
 
 __version__ = "0.1.0"
 
@@ -71,7 +79,9 @@ __all__ = [
     "Config",
     "Episode",
     "Estimate",
+    "FixedBaseline",
     "GaussianPolicy",
+    "GradientStats",
     "History",
     "MeanBaseline",
     "NoBaseline",
@@ -97,6 +107,10 @@ __all__ = [
     "discounted_visitation",
     "draw_cartpole",
     "expand_grid",
+    "fit_value_baseline",
+    "flatten",
+    "gradient_samples",
+    "gradient_stats",
     "iqm",
     "kaplan_meier",
     "load_policy",
