@@ -62,6 +62,7 @@ from .variance import (
     flatten,
     gradient_samples,
     gradient_stats,
+    variance_ratio,
 )
 
 __version__ = "0.1.0"
@@ -148,4 +149,5 @@ __all__ = [
     "sweep",
     "total_return",
     "train",
+    "variance_ratio",
 ]

@@ -8,7 +8,9 @@ REINFORCE estimate ĝ_k of every batch, flattened to one vector of the P paramet
     samples   ĝ_1 (P,)       ĝ_2 (P,)      …      ĝ_K (P,)      → (K, P)
 
 The same batches can be given to every baseline (common random numbers), so the
-baselines are compared on exactly the same episodes. :func:`gradient_stats` then
+baselines are compared on exactly the same episodes, and :func:`variance_ratio`
+resamples the batches *in pairs* to put a bootstrap interval on the ratio of two
+variances. :func:`gradient_stats` then
 summarises the K samples: the total variance tr Σ̂ (chapter *Baselines and variance*,
 Eq. ``eq-total-variance``), the variance along the mean direction, and two numbers that
 do not change when the gradient is rescaled — the relative variance
@@ -29,6 +31,7 @@ from .baselines import Arrays, Baseline, ValueBaseline, make_baseline
 from .policies import Params, Policy
 from .returns import compute_returns
 from .rollout import Episode
+from .stats import Estimate
 from .train import reinforce_gradient
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "flatten",
     "gradient_samples",
     "gradient_stats",
+    "variance_ratio",
 ]
 
 
@@ -173,3 +177,62 @@ def gradient_stats(samples: ArrayLike) -> GradientStats:
     cos = np.divide(num, denom, out=np.zeros(K), where=denom > 0)  # a zero vector: cosine 0
     return GradientStats(n=K, mean=mean, total_variance=total, variance_along_mean=along,
                          mean_norm2=signal, relative_variance=relative, cosine=float(cos.mean()))
+
+
+def _moments(g: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tr Σ̂ and the signal ‖ḡ‖² − tr Σ̂ / K of resamples of the rows of g (K, P).
+
+    ``counts`` (R, K) says how often each row is drawn in each of R resamples (rows sum
+    to K). Returns two (R,) arrays, without forming any (R, K, P) array.
+    """
+    K = g.shape[0]
+    mean = counts @ g / K  # (R, P)
+    sq = counts @ np.einsum("kp,kp->k", g, g)  # (R,): Σ_k c_k ‖g_k‖²
+    total = (sq - K * np.einsum("rp,rp->r", mean, mean)) / (K - 1)
+    return total, np.einsum("rp,rp->r", mean, mean) - total / K
+
+
+def variance_ratio(
+    samples: ArrayLike,
+    reference: ArrayLike,
+    *,
+    rng: np.random.Generator,
+    relative: bool = False,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+) -> Estimate:
+    """tr Σ̂ of ``samples`` over tr Σ̂ of ``reference``, with a paired bootstrap interval.
+
+    Both are (K, P), row k of each computed from the *same* batch k. Each bootstrap
+    resample draws K batch indices with replacement and uses them for both, so the
+    interval reflects the pairing. With ``relative=True`` the ratio is of the relative
+    variances tr Σ̂ / ‖μ‖² instead (scale-free). Percentile interval, as in
+    :func:`~reinforce.stats.bootstrap_ci`.
+    """
+    a, b = np.asarray(samples, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[0] < 2:
+        raise ValueError(f"samples and reference must both be (K, P) with K >= 2, got "
+                         f"{a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("samples and reference must be finite")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    K = a.shape[0]
+    idx = rng.integers(0, K, size=(int(n_boot), K))  # (R, K): the same batches for both
+    counts = np.zeros((int(n_boot) + 1, K))
+    counts[0] = 1.0  # row 0: the sample itself
+    np.add.at(counts[1:], (np.arange(int(n_boot))[:, None], idx), 1.0)
+    (ta, sa), (tb, sb) = _moments(a, counts), _moments(b, counts)
+    if relative:  # a resample with no signal left has an infinite relative variance
+        ta = np.divide(ta, sa, out=np.full_like(ta, np.inf), where=sa > 0)
+        tb = np.divide(tb, sb, out=np.full_like(tb, np.inf), where=sb > 0)
+    # no noise in the reference: the ratio is infinite (nothing to divide by)
+    ratio = np.divide(ta, tb, out=np.full_like(ta, np.inf), where=(tb > 0) & np.isfinite(tb))
+    alpha = 1.0 - confidence
+    # quantiles without interpolation: well defined even if some resamples are infinite
+    low, high = np.quantile(ratio[1:], [alpha / 2, 1.0 - alpha / 2], method="inverted_cdf")
+    return Estimate(float(ratio[0]), float(low), float(high), float(confidence))
