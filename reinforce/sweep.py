@@ -387,14 +387,15 @@ def sweep(
     order = {t.run_id: i for i, t in enumerate(tasks)}
     done: dict[str, Row] = {}
 
-    def add(task: _Task, row: Row, returns: np.ndarray, lengths: np.ndarray) -> Row:
-        row = {**task.point, "seed": task.config.seed, **row, "run_id": task.run_id}
+    def full(task: _Task, metrics: Row) -> Row:
+        return {**task.point, "seed": task.config.seed, **metrics, "run_id": task.run_id}
+
+    def add(task: _Task, row: Row, returns: np.ndarray, lengths: np.ndarray) -> None:
         done[task.run_id] = row
         result.configs[task.run_id] = task.config
         if row["error"] is None:
             result.returns[task.run_id] = returns
             result.lengths[task.run_id] = lengths
-        return row
 
     csv_path = None
     todo = tasks
@@ -408,7 +409,7 @@ def sweep(
         for task in tasks:
             saved = _load_run(out_dir / "runs" / f"{task.run_id}.npz")
             if saved is not None and saved[0].get("error") is None:
-                add(task, {m: saved[0].get(m) for m in METRICS}, saved[1], saved[2])
+                add(task, full(task, {m: saved[0].get(m) for m in METRICS}), saved[1], saved[2])
             else:
                 todo.append(task)
         spec = {"base": base.to_dict(), "grid": {k: list(grid[k]) for k in result.params},
@@ -430,12 +431,13 @@ def sweep(
                                 return_as="generator_unordered")
                 outputs = jobs(delayed(_named_run)(t.run_id, t.config, train_fn) for t in todo)
                 try:
-                    for rid, (row, returns, lengths) in outputs:
+                    for rid, (metrics, returns, lengths) in outputs:
                         task = by_id[rid]
-                        row = add(task, row, returns, lengths)
-                        if out is not None:
+                        row = full(task, metrics)
+                        if out is not None:  # the file first: a row in memory is on disk
                             _save_run(Path(out) / "runs" / f"{rid}.npz", task.config, row,
                                       returns, lengths)
+                        add(task, row, returns, lengths)
                         if csv_file is not None:
                             csv_file.write(_csv_line(columns, row))
                             csv_file.flush()  # a finished row is on disk at once
