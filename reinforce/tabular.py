@@ -302,7 +302,7 @@ def _transitions(mdp: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def policy_evaluation(mdp: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""V^π (S,) and Q^π (S, A) of the policy with probabilities ``pi`` (S, A).
 
-    Solves the Bellman equation (eq-bellman in the policy-gradient-theorem chapter)
+    Solves the Bellman equation (eq-pgt-bellman in the chapter on the policy gradient theorem)
 
     .. math:: V = r_\pi + \gamma P_\pi V \iff (I - \gamma P_\pi) V = r_\pi,
               \qquad Q = R + \gamma P V,
@@ -320,7 +320,7 @@ def discounted_visitation(mdp: TabularMDP, pi: np.ndarray) -> np.ndarray:
     r"""d^π(s) = Σ_t γ^t Pr(s_t = s), shape (S,); it sums to 1 / (1 − γ).
 
     The row vector d^⊤ = μ₀^⊤ Σ_t (γ P_π)^t = μ₀^⊤ (I − γ P_π)^{-1} solves
-    (eq-visitation in the policy-gradient-theorem chapter)
+    (eq-pgt-visitation in the chapter on the policy gradient theorem)
 
     .. math:: (I - \gamma P_\pi)^\top d = \mu_0 .
 
@@ -339,13 +339,13 @@ def objective(mdp: TabularMDP, theta: np.ndarray) -> float:
 
 
 def policy_gradient(mdp: TabularMDP, theta: np.ndarray) -> np.ndarray:
-    r"""∇J(θ), shape (S, A), by the policy gradient theorem (eq-pgt), computed exactly.
+    r"""∇J(θ), shape (S, A), by the policy gradient theorem (eq-pgt in its chapter), exactly.
 
     .. math:: \nabla J = \sum_s d^\pi(s) \sum_a \pi(a \mid s)\,
               \nabla \log \pi(a \mid s)\, Q^\pi(s, a).
 
     For the tabular softmax ∂ log π(a | s)/∂θ[s, b] = 1[a = b] − π(b | s), and the sum
-    over a collapses to the advantage form (eq-tabular-gradient)
+    over a collapses to the advantage form (eq-pgt-tabular)
 
     .. math:: \frac{\partial J}{\partial \theta[s, b]}
               = d^\pi(s)\, \pi(b \mid s)\, \big(Q^\pi(s, b) - V^\pi(s)\big).
@@ -438,7 +438,7 @@ def sample_episodes(
 
 
 def reinforce_estimates(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndarray:
-    r"""One REINFORCE estimate of ∇J per episode, (n, S, A) (eq-reinforce-mc).
+    r"""One REINFORCE estimate of ∇J per episode, (n, S, A): the inner sum of eq-pgt-mc.
 
     .. math:: \hat g_i = \sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)\, G_t,
               \qquad G_t = \sum_{k \ge t} r_k ,
