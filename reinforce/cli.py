@@ -165,12 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_sweep = sub.add_parser(
         "sweep",
         help="train a grid of configurations × seeds in parallel",
-        description="Train every combination of the --grid values, once per seed, in "
-        "parallel (local processes, or a Dask cluster). Writes results.csv (a row per "
-        "run), runs/*.npz (learning curves), sweep.json and sweep.png to --out. Running "
-        "again into the same --out resumes: finished runs are not repeated. Exit status "
-        "1 if any run failed (its error is in results.csv), 130 on Ctrl-C (finished "
-        "runs are kept).",
+        description="Train every combination of the --grid values, once per seed, in\n"
+        "parallel (local processes, or a Dask cluster). Writes results.csv (a row per\n"
+        "run), runs/*.npz (learning curves), sweep.json and sweep.png to --out.\n"
+        "Running again into the same --out resumes: finished runs are not repeated.\n"
+        "Exit status 1 if any run failed (its error is in results.csv), 130 on Ctrl-C\n"
+        "(finished runs are kept).",
         epilog=SWEEP_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -401,3 +401,27 @@ def test_numpy_values_and_seeds_are_accepted(tmp_path: Path) -> None:
         (0.95, 8, 0), (0.95, 8, 1), (0.99, 8, 0), (0.99, 8, 1)]
     assert all(type(row["hidden"]) is int for row in r.rows)
     assert comparable(load_sweep(tmp_path)) == comparable(r)
+
+
+def test_cli_on_a_dask_cluster(dask_cluster: Any, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = ["sweep", "--grid", "gamma=0.95,0.99", "--seeds", "2", "--max-episodes", "20",
+            "--hidden", "16", "--quiet"]
+    assert main([*args, "--dask-scheduler", dask_cluster.scheduler_address,
+                 "--out", str(out)]) == 0
+    assert main([*args, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
+    capsys.readouterr()
+    on_dask, local = read_csv(out / "results.csv"), read_csv(tmp_path / "local" / "results.csv")
+    for row in on_dask + local:
+        del row["wall_seconds"]
+    assert on_dask == local and len(on_dask) == 4
+
+
+def test_cli_bad_dask_address_is_one_line(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["sweep", "--dask-scheduler", "nonsense", "--out", str(tmp_path / "o"),
+                   "--max-episodes", "5", "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("reinforce: --dask-scheduler 'nonsense': ")
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()
