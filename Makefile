@@ -33,21 +33,20 @@ venv: $(STAMP)
 # Strict: every page rebuilt and every chapter executed afresh (--all, _config.yml), warnings
 # and missing references are errors, and --keep-going reports them all before failing.
 BOOK_FLAGS := --all --builder html -n -W --keep-going
+BOOK_DIR ?= .
 CHROMIUM := /usr/bin/chromium
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
 
-# The same book with every exercise solution removed (sphinx-exercise's hide_solutions).
+# The same book with every exercise solution removed (book/_ext/student_build.py),
+# in _build/student/_build/html.
 book-student: $(STAMP)
-	BOOK_STUDENT=1 $(BIN)/jupyter-book build . --path-output _build/student $(BOOK_FLAGS)
+	BOOK_STUDENT=1 $(BIN)/jupyter-book build $(BOOK_DIR) --path-output $(BOOK_DIR)/_build/student $(BOOK_FLAGS)
 
+# One notebook per chapter, converted by jupytext, no outputs (BOOK_STUDENT=1: no solutions).
 notebooks: $(STAMP)
-	mkdir -p _build/notebooks
-	for f in book/[0-9][0-9]-*.md; do \
-	  $(BIN)/jupytext --quiet --to ipynb --output "_build/notebooks/$$(basename "$${f%.md}").ipynb" "$$f"; \
-	done
-	@ls _build/notebooks
+	$(BIN)/python book/_ext/notebook_download.py _build/notebooks $(BOOK_DIR)/book/[0-9][0-9]-*.md
 
 # The browser test drives Debian's Chromium; install it if it is missing.
 $(CHROMIUM):

@@ -1,7 +1,10 @@
 """The student edition: with ``BOOK_STUDENT=1`` in the environment, drop every solution.
 
-sphinx-exercise removes solutions when its ``hide_solutions`` option is set; this
-sets it from the environment so that ``make book-student`` needs no second config.
+sphinx-exercise's own ``hide_solutions`` option drops only the opening marker of a gated
+solution (``solution-start`` … ``solution-end``): the content in between stays and the
+closing marker breaks the HTML writer. So instead, once sphinx-exercise has merged each
+gated solution into one solution node, this removes those nodes whole, text and code
+cells alike. Exercises keep their numbers and labels, so links to them still work.
 """
 
 from __future__ import annotations
@@ -9,15 +12,24 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.config import Config
+from sphinx_exercise.nodes import solution_node
 
 
-def hide_solutions(app: Sphinx, config: Config) -> None:
-    if os.environ.get("BOOK_STUDENT") == "1":
-        config.hide_solutions = True
+def student_edition() -> bool:
+    return os.environ.get("BOOK_STUDENT") == "1"
+
+
+def remove_solutions(app: Sphinx, doctree: nodes.document) -> None:
+    if not student_edition():
+        return
+    registry = getattr(app.env, "sphinx_exercise_registry", {})
+    for node in list(doctree.findall(solution_node)):
+        registry.pop(node.get("label"), None)
+        node.parent.remove(node)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("config-inited", hide_solutions)
+    app.connect("doctree-read", remove_solutions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
