@@ -68,12 +68,19 @@ def _rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
     return (c[idx] - c[lo]) / (idx - lo)
 
 
+def _common(result: SweepResult, name: str) -> Any:
+    """The value of Config field ``name`` shared by a sweep's successful runs, or None."""
+    found = {getattr(result.configs[rid], name) for rid in result.returns}
+    return found.pop() if len(found) == 1 else None
+
+
 def _threshold_of(result: SweepResult) -> float | None:
-    """The solved threshold of a sweep's runs, if they all share one."""
+    """The solved threshold of a sweep's successful runs, if they all share one."""
     import gymnasium as gym
 
     found = set()
-    for config in result.configs.values():
+    for rid in result.returns:  # runs that failed may name an environment that does not exist
+        config = result.configs[rid]
         t = config.solved_threshold
         if t is None:
             spec = gym.spec(config.env_id)
@@ -86,23 +93,27 @@ def plot_learning_curves(
     curves: SweepResult | Mapping[str, Sequence[np.ndarray]],
     ax: Axes | None = None,
     *,
-    window: int = 100,
+    window: int | None = None,
     threshold: float | None = None,
 ) -> Axes:
     """Rolling-mean return against episode: the median across seeds, the quartiles as a band.
 
     ``curves`` maps a label to the per-episode returns of each seed, a list of (E_i,)
     arrays, or is a :class:`~reinforce.sweep.SweepResult` (one label per grid point;
-    ``threshold`` then defaults to the runs' solved threshold). Runs of different
-    lengths (e.g. stopped when solved) are summarised over the runs still going.
+    ``window`` and ``threshold`` then default to the runs' solved window and
+    threshold). ``window`` is otherwise 100. Runs of different lengths (e.g. stopped
+    when solved) are summarised over the runs still going.
     """
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window!r}")
     if not isinstance(curves, Mapping):
         result = curves
         if threshold is None:
             threshold = _threshold_of(result)
+        if window is None:
+            window = _common(result, "solved_window")
         curves = {result.label(p): result.curves(p) for p in result.points if result.curves(p)}
+    window = 100 if window is None else window
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be an integer >= 1, got {window!r}")
     ax = _axes(ax)
     for i, (label, runs) in enumerate(curves.items()):
         runs = [_rolling_mean(r, window) for r in runs if len(r)]

@@ -59,7 +59,7 @@ def test_learning_curves_from_a_sweep() -> None:
     labels = [line.get_label() for line in ax.lines]
     assert labels == ["gamma=0.9 (2 seeds)", "gamma=0.99 (2 seeds)",
                       "solved threshold (475)"]
-    with pytest.raises(ValueError, match="window must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="window must be an integer >= 1, got 0"):
         plot_learning_curves(result, axes(), window=0)
 
 
@@ -104,3 +104,12 @@ def test_fraction_solved_when_nothing_solved() -> None:
     step = plot_fraction_solved(make_result(rows), axes()).lines[0]
     np.testing.assert_array_equal(step.get_xdata(), [0, 30])
     np.testing.assert_array_equal(step.get_ydata(), [0.0, 0.0])
+
+
+def test_learning_curves_of_a_sweep_with_failed_runs() -> None:
+    result = sweep(Config(max_episodes=10, hidden=8, solved_window=5),
+                   {"env_id": ["CartPole-v1", "NoSuchEnv-v0"]}, 2, n_jobs=1, progress=False)
+    ax = plot_learning_curves(result, axes())
+    assert [line.get_label() for line in ax.lines] == ["env_id=CartPole-v1 (2 seeds)",
+                                                       "solved threshold (475)"]
+    assert ax.get_ylabel() == "5-episode mean return"  # the runs' solved window
