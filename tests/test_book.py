@@ -39,7 +39,7 @@ def toc_chapters() -> list[str]:
 
 
 CHAPTERS = toc_chapters()
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".pdf"}
 
 
 def make(target: str, log: Path, **variables: str) -> subprocess.CompletedProcess[str]:
@@ -59,12 +59,13 @@ def tail(log: Path, lines: int = 60) -> str:
 
 
 def test_no_results_committed_under_book():
-    """Chapters are sources: no image (but the logo) and no executed notebook is committed."""
+    """Chapters are sources: no image (but the logo and favicon) and no executed notebook."""
     listed = subprocess.run(["git", "ls-files", "-z", "--", "book"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout.split("\0")
     files = [Path(f) for f in listed if f]
     assert files, "git lists no file under book/"
-    images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES and "logo" not in f.name]
+    images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES
+              and not f.name.startswith(("logo.", "favicon."))]
     assert not images, f"images committed under book/ (figures come from executed code): {images}"
     notebooks = [f for f in files if f.suffix == ".ipynb"]
     executed = [f for f in notebooks
@@ -124,6 +125,7 @@ def mini_book(path: Path, extra: str = "") -> Path:
     shutil.copytree(ROOT / "book" / "_ext", path / "book" / "_ext",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "book" / "_static", path / "book" / "_static")
+    shutil.copytree(ROOT / "book" / "_extra", path / "book" / "_extra")
     shutil.copy(ROOT / "book" / "references.bib", path / "book" / "references.bib")
     (path / "_toc.yml").write_text("format: jb-book\nroot: book/00-mini\n", encoding="utf-8")
     (path / "book" / "00-mini.md").write_text(MINI_CHAPTER.format(extra=extra), encoding="utf-8")
