@@ -174,6 +174,9 @@ def bootstrap_ci(
 # ---------------------------------------------------------------- probability of improvement
 
 
+_MAX_PAIRS = 1 << 22  # comparisons held in memory at once by the bootstrap (32 MiB of float64)
+
+
 def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """P(X > Y) averaged over tasks, for batches x (..., n, k) and y (..., m, k) → (...)."""
     diff = x[..., :, None, :] - y[..., None, :, :]  # (..., n, m, k)
@@ -224,7 +227,11 @@ def probability_of_improvement_ci(
     _check_confidence(confidence)
     _check_rng(rng)
     value = float(_poi(a, b))
-    boot = _poi(_resample(a, n_boot, rng), _resample(b, n_boot, rng))  # (B,)
+    ra, rb = _resample(a, n_boot, rng), _resample(b, n_boot, rng)  # (B, n, k), (B, m, k)
+    # compare in chunks of resamples: a chunk holds (chunk, n, m, k) comparisons
+    chunk = max(1, _MAX_PAIRS // (a.shape[0] * b.shape[0] * a.shape[1]))
+    boot = np.concatenate([_poi(ra[i : i + chunk], rb[i : i + chunk])
+                           for i in range(0, n_boot, chunk)])  # (B,)
     alpha = 1.0 - confidence
     low, high = np.quantile(boot, [alpha / 2, 1.0 - alpha / 2])
     return Estimate(value, float(low), float(high), confidence)

@@ -150,6 +150,17 @@ def test_probability_of_improvement_ci() -> None:
     assert (same.value, same.low, same.high) == (0.5, 0.5, 0.5)
 
 
+def test_probability_of_improvement_ci_does_not_depend_on_memory_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reinforce.stats
+
+    x, y = rng(3).normal(size=(10, 2)), rng(4).normal(size=(12, 2))
+    whole = probability_of_improvement_ci(x, y, rng=rng(5), n_boot=301)
+    monkeypatch.setattr(reinforce.stats, "_MAX_PAIRS", 10 * 12 * 2 * 7)  # chunks of 7 resamples
+    assert probability_of_improvement_ci(x, y, rng=rng(5), n_boot=301) == whole
+
+
 def test_probability_of_improvement_needs_matching_tasks() -> None:
     with pytest.raises(ValueError, match="same number of tasks, got 2 and 3"):
         probability_of_improvement(np.zeros((4, 2)), np.zeros((4, 3)))
