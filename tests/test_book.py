@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
 
 def toc_chapters() -> list[str]:
     """The chapters (``book/<nn>-<slug>``) the table of contents lists, root included."""
@@ -46,9 +46,8 @@ def make(target: str, log: Path, **variables: str) -> subprocess.CompletedProces
     """Run ``make target`` at the top of the repository, the whole output going to ``log``."""
     args = ["make", "--no-print-directory", target, *(f"{k}={v}" for k, v in variables.items())]
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.run(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "PYTHONWARNINGS": ""}, check=False)
-    return proc
+        return subprocess.run(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
+                              check=False)
 
 
 def tail(log: Path, lines: int = 60) -> str:
