@@ -50,8 +50,15 @@ def make(target: str, log: Path, **variables: str) -> subprocess.CompletedProces
                               check=False)
 
 
-def tail(log: Path, lines: int = 60) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+PROBLEM = re.compile(r"WARNING:|ERROR:|Exception|Traceback|Error\b")
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    """What went wrong in a build log: every warning and error line, then the last lines."""
+    text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace")).splitlines()
+    problems = [line for line in text if PROBLEM.search(line) and "IPKernelApp" not in line]
+    return "\n".join(["-- problems:", *problems[:40], "-- last lines:", *text[-lines:]])
 
 
 # ---------------------------------------------------------------- nothing executed is committed
@@ -184,7 +191,7 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``make book`` once per session: the strict build of the real book into _build/html."""
     log = tmp_path_factory.mktemp("book") / "build.log"
     proc = make("book", log)
-    assert proc.returncode == 0, f"make book failed:\n{tail(log, 120)}"
+    assert proc.returncode == 0, f"make book failed:\n{tail(log)}"
     return ROOT / "_build" / "html"
 
 
