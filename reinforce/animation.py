@@ -141,14 +141,19 @@ def animate_cartpole(states: np.ndarray, *, every: int = 1, interval: int = 40,
     return FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
 
 
-#: matplotlib's player links a Font Awesome stylesheet from a CDN; the page's own icons do
+#: matplotlib's player links the Font Awesome stylesheet for its button icons from a CDN
 _EXTERNAL_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
 
 
-def cartpole_html(states: np.ndarray, **kwargs: Any) -> str:
-    """:func:`animate_cartpole` rendered as self-contained HTML (JavaScript player, PNG
-    frames inlined, no request to any other site); the figure is closed so a notebook
-    does not show it a second time. Keyword arguments go to :func:`animate_cartpole`."""
+def cartpole_html(states: np.ndarray, *, offline: bool = True, **kwargs: Any) -> str:
+    """:func:`animate_cartpole` rendered as self-contained HTML: a JavaScript player with
+    the PNG frames inlined. The figure is closed so a notebook does not show it twice.
+
+    With ``offline`` (for the book, whose theme has its own Font Awesome) the player's
+    link to a CDN stylesheet is removed, so the page makes no request to another site;
+    pass ``offline=False`` in a plain notebook to keep the icons on the buttons. Other
+    keyword arguments go to :func:`animate_cartpole`.
+    """
     import matplotlib.pyplot as plt
 
     anim = animate_cartpole(states, **kwargs)
@@ -156,4 +161,4 @@ def cartpole_html(states: np.ndarray, **kwargs: Any) -> str:
         html = anim.to_jshtml(default_mode="loop")
     finally:
         plt.close(anim._fig)  # matplotlib keeps the figure on the animation only
-    return _EXTERNAL_STYLESHEET.sub("", html)
+    return _EXTERNAL_STYLESHEET.sub("", html) if offline else html

@@ -82,3 +82,5 @@ def test_html_from_a_real_rollout_closes_its_figure():
     assert html.count("data:image/png;base64") == frames
     assert "<script" in html
     assert "http://" not in html and "https://" not in html  # works offline
+    online = cartpole_html(episode.observations[:3], offline=False, dpi=40)
+    assert 'rel="stylesheet"' in online
