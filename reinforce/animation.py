@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
     from matplotlib.text import Text
@@ -119,9 +120,14 @@ def animate_cartpole(states: np.ndarray, *, every: int = 1, interval: int = 40,
     """An animation of a recorded episode: one frame per ``every`` rows of ``states`` (T, 4).
 
     The last state is always shown, so a failure is visible. ``interval`` is the time
-    between frames in milliseconds. The figure stays open (``anim._fig``); for a web
-    page use :func:`cartpole_html`, which renders and closes it.
+    between frames in milliseconds. The figure stays open; for a web page use
+    :func:`cartpole_html`, which renders the animation and closes its figure.
     """
+    return _animation(states, every, interval, figsize, dpi, title)[1]
+
+
+def _animation(states: np.ndarray, every: int, interval: int, figsize: tuple[float, float],
+               dpi: int, title: str | None) -> tuple[Figure, FuncAnimation]:
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
@@ -138,27 +144,29 @@ def animate_cartpole(states: np.ndarray, *, every: int = 1, interval: int = 40,
         drawing.update(s[t], f"step {t + 1} / {s.shape[0]}")
         return drawing.cart, drawing.pole, drawing.label
 
-    return FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+    return fig, FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
 
 
 #: matplotlib's player links the Font Awesome stylesheet for its button icons from a CDN
 _EXTERNAL_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
 
 
-def cartpole_html(states: np.ndarray, *, offline: bool = True, **kwargs: Any) -> str:
+def cartpole_html(states: np.ndarray, *, offline: bool = True, every: int = 1,
+                  interval: int = 40, figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
+                  title: str | None = None) -> str:
     """:func:`animate_cartpole` rendered as self-contained HTML: a JavaScript player with
     the PNG frames inlined. The figure is closed so a notebook does not show it twice.
 
     With ``offline`` (for the book, whose theme has its own Font Awesome) the player's
     link to a CDN stylesheet is removed, so the page makes no request to another site;
-    pass ``offline=False`` in a plain notebook to keep the icons on the buttons. Other
-    keyword arguments go to :func:`animate_cartpole`.
+    pass ``offline=False`` in a plain notebook to keep the icons on the buttons. The other
+    arguments are those of :func:`animate_cartpole`.
     """
     import matplotlib.pyplot as plt
 
-    anim = animate_cartpole(states, **kwargs)
+    fig, anim = _animation(states, every, interval, figsize, dpi, title)
     try:
         html = anim.to_jshtml(default_mode="loop")
     finally:
-        plt.close(anim._fig)  # matplotlib keeps the figure on the animation only
+        plt.close(fig)
     return _EXTERNAL_STYLESHEET.sub("", html) if offline else html
