@@ -412,7 +412,7 @@ def sweep(
                 add(task, full(task, {m: saved[0].get(m) for m in METRICS}), saved[1], saved[2])
             else:
                 todo.append(task)
-        spec = {"base": base.to_dict(), "grid": {k: list(grid[k]) for k in result.params},
+        spec = {"base": base.to_dict(), "grid": {k: list((grid or {})[k]) for k in result.params},
                 "seeds": seed_list}
         _atomic_write(out_dir / "sweep.json", lambda f: f.write(_dumps(spec, indent=2)))
         csv_path = out_dir / "results.csv"
