@@ -34,7 +34,9 @@ def toc_chapters() -> list[str]:
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"], *(c["file"] for c in toc.get("chapters", []))]
+    entries = [*toc.get("chapters", []),
+               *(c for part in toc.get("parts", []) for c in part.get("chapters", []))]
+    files = [toc["root"], *(c["file"] for c in entries)]
     return [Path(f).name for f in files if re.fullmatch(r"book/\d\d-[\w-]+", f)]
 
 
