@@ -1,4 +1,4 @@
-r"""Drawing a CartPole from its state vector, and animating a recorded episode.
+r"""Drawing a cart-pole from its state vector, and animating a recorded episode.
 
 CartPole's observation is the whole state, s = [x, ẋ, θ, θ̇], so a picture of the
 system needs nothing but the observations an :class:`~reinforce.Episode` recorded —
@@ -14,8 +14,21 @@ no ``render_mode``, no pygame::
     ===|===========|============|===  track, |x| ≤ 2.4 (episode ends outside)
      -2.4          0           2.4
 
-Only matplotlib is used; :func:`animate_cartpole` returns a ``FuncAnimation`` whose
-``to_jshtml()`` embeds in a web page (:func:`cartpole_html` does both).
+MuJoCo's InvertedPendulum is the same system with other sizes and its observation in
+another order, s = [x, θ, ẋ, θ̇]. A :class:`CartPoleGeometry` says which entries are x
+and θ, how long the pole is and where the track ends; every function here takes one
+(``geometry=``), CartPole's by default:
+
+=====================  ==============  ======  =======  ==============================
+geometry               observation     L       track    at the end of the track
+=====================  ==============  ======  =======  ==============================
+``CARTPOLE``           [x, ẋ, θ, θ̇]    1.0     ±2.4     the episode ends
+``INVERTED_PENDULUM``  [x, θ, ẋ, θ̇]    0.6     ±1.0     the cart stops (a joint limit)
+=====================  ==============  ======  =======  ==============================
+
+In both, θ is in radians and positive with the tip towards +x. Only matplotlib is used;
+:func:`animate_cartpole` returns a ``FuncAnimation`` whose ``to_jshtml()`` embeds in a
+web page (:func:`cartpole_html` does both).
 """
 
 from __future__ import annotations
@@ -34,31 +47,80 @@ if TYPE_CHECKING:
     from matplotlib.patches import Rectangle
     from matplotlib.text import Text
 
-__all__ = ["CartPoleDrawing", "animate_cartpole", "cartpole_html", "draw_cartpole", "frame_steps",
-           "pole_tip"]
-
-#: Gymnasium's CartPole geometry: full pole length 2 × 0.5 and the track limit |x| ≤ 2.4
-POLE_LENGTH = 1.0
-X_LIMIT = 2.4
-CART_WIDTH = 0.5
-CART_HEIGHT = 0.3
+__all__ = ["CARTPOLE", "INVERTED_PENDULUM", "CartPoleDrawing", "CartPoleGeometry",
+           "animate_cartpole", "cartpole_html", "draw_cartpole", "frame_steps", "pole_tip"]
 
 
-def _states(states: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class CartPoleGeometry:
+    """Where a cart-pole's state sits in its observation, and the sizes to draw it at."""
+
+    name: str
+    """The system's name, used in error messages."""
+    x_index: int
+    """Column of the observation holding the cart position x."""
+    theta_index: int
+    """Column holding the pole angle θ (radians from the vertical, > 0 towards +x)."""
+    pole_length: float
+    """L, from the pivot to the tip."""
+    x_limit: float
+    """The track ends at ±x_limit."""
+    obs_dim: int = 4
+    """Length of the observation vector."""
+    cart_width: float = 0.5
+    cart_height: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in ("x_index", "theta_index"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not (
+                0 <= value < self.obs_dim
+            ):
+                raise ValueError(f"{name} must be an integer in [0, {self.obs_dim}), "
+                                 f"got {value!r}")
+        if self.x_index == self.theta_index:
+            raise ValueError(f"x_index and theta_index must differ, got {self.x_index} twice")
+        for name in ("pole_length", "x_limit", "cart_width", "cart_height"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+
+
+#: Gymnasium's CartPole: full pole length 2 × 0.5; leaving |x| ≤ 2.4 ends the episode
+CARTPOLE = CartPoleGeometry(name="CartPole", x_index=0, theta_index=2, pole_length=1.0,
+                            x_limit=2.4)
+#: Gymnasium's MuJoCo InvertedPendulum: a 0.6 pole on a rail of ±1 (a joint limit there)
+INVERTED_PENDULUM = CartPoleGeometry(name="InvertedPendulum", x_index=0, theta_index=1,
+                                     pole_length=0.6, x_limit=1.0, cart_width=0.2,
+                                     cart_height=0.12)
+
+# CartPole's sizes under their earlier names
+POLE_LENGTH = CARTPOLE.pole_length
+X_LIMIT = CARTPOLE.x_limit
+CART_WIDTH = CARTPOLE.cart_width
+CART_HEIGHT = CARTPOLE.cart_height
+
+
+def _states(states: np.ndarray, geometry: CartPoleGeometry) -> np.ndarray:
+    if not isinstance(geometry, CartPoleGeometry):
+        raise TypeError(f"geometry must be a CartPoleGeometry, got {geometry!r}")
     s = np.asarray(states, dtype=np.float64)
     if s.ndim == 1:
         s = s[None, :]
-    if s.ndim != 2 or s.shape[1] != 4 or s.shape[0] == 0:
-        raise ValueError(f"CartPole states must have shape (4,) or (T, 4), T >= 1; got {s.shape}")
+    D = geometry.obs_dim
+    if s.ndim != 2 or s.shape[1] != D or s.shape[0] == 0:
+        raise ValueError(f"{geometry.name} states must have shape ({D},) or (T, {D}), T >= 1; "
+                         f"got {s.shape}")
     if not np.all(np.isfinite(s)):
-        raise ValueError("CartPole states must be finite")
+        raise ValueError(f"{geometry.name} states must be finite")
     return s
 
 
-def pole_tip(state: np.ndarray, pole_length: float = POLE_LENGTH) -> tuple[float, float]:
-    """Where the tip of the pole is for ``state`` (4,), with the pivot at height 0."""
-    x, _, theta, _ = _states(state)[0]
-    return float(x + pole_length * np.sin(theta)), float(pole_length * np.cos(theta))
+def pole_tip(state: np.ndarray, geometry: CartPoleGeometry = CARTPOLE) -> tuple[float, float]:
+    """Where the tip of the pole is for one ``state`` (D,), with the pivot at height 0."""
+    s = _states(state, geometry)[0]
+    x, theta, L = s[geometry.x_index], s[geometry.theta_index], geometry.pole_length
+    return float(x + L * np.sin(theta)), float(L * np.cos(theta))
 
 
 @dataclass
@@ -69,37 +131,39 @@ class CartPoleDrawing:
     cart: Rectangle
     pole: Line2D
     label: Text
-    pole_length: float = POLE_LENGTH
+    geometry: CartPoleGeometry = CARTPOLE
 
     def update(self, state: np.ndarray, label: str = "") -> None:
-        """Redraw for ``state`` (4,) = [x, ẋ, θ, θ̇]; ``label`` goes in the corner."""
-        x = float(_states(state)[0, 0])
-        tip_x, tip_y = pole_tip(state, self.pole_length)
-        self.cart.set_x(x - CART_WIDTH / 2)
+        """Redraw for one ``state`` (D,); ``label`` goes in the corner."""
+        g = self.geometry
+        x = float(_states(state, g)[0, g.x_index])
+        tip_x, tip_y = pole_tip(state, g)
+        self.cart.set_x(x - g.cart_width / 2)
         self.pole.set_data([x, tip_x], [0.0, tip_y])
         self.label.set_text(label)
 
 
-def draw_cartpole(ax: Axes, state: np.ndarray, *, pole_length: float = POLE_LENGTH,
+def draw_cartpole(ax: Axes, state: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
                   label: str = "") -> CartPoleDrawing:
-    """Draw the track, the cart and the pole for ``state`` (4,) on ``ax``."""
+    """Draw the track, the cart and the pole for one ``state`` (D,) on ``ax``."""
     from matplotlib.patches import Rectangle
 
-    if not (np.isfinite(pole_length) and pole_length > 0):
-        raise ValueError(f"pole_length must be finite and > 0, got {pole_length!r}")
-    ax.set_xlim(-X_LIMIT - 0.3, X_LIMIT + 0.3)
-    ax.set_ylim(-CART_HEIGHT - 0.2, pole_length + 0.2)
+    g = geometry
+    _states(state, g)  # checked before anything is drawn
+    margin = 0.125 * g.x_limit
+    ax.set_xlim(-g.x_limit - margin, g.x_limit + margin)
+    ax.set_ylim(-g.cart_height - 0.2 * g.pole_length, 1.2 * g.pole_length)
     ax.set_aspect("equal")
     ax.set_yticks([])
-    ax.set_xticks([-X_LIMIT, 0.0, X_LIMIT])
-    ax.axhline(-CART_HEIGHT / 2, color="0.5", linewidth=1)  # the track
-    for edge in (-X_LIMIT, X_LIMIT):  # leaving the track ends the episode
+    ax.set_xticks([-g.x_limit, 0.0, g.x_limit])
+    ax.axhline(-g.cart_height / 2, color="0.5", linewidth=1)  # the track
+    for edge in (-g.x_limit, g.x_limit):  # the end of the track
         ax.axvline(edge, color="C3", linestyle=":", linewidth=1)
-    cart = Rectangle((0.0, -CART_HEIGHT / 2), CART_WIDTH, CART_HEIGHT, color="0.25")
+    cart = Rectangle((0.0, -g.cart_height / 2), g.cart_width, g.cart_height, color="0.25")
     ax.add_patch(cart)
     (pole,) = ax.plot([], [], color="C1", linewidth=4, solid_capstyle="round")
     text = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", fontsize=9)
-    drawing = CartPoleDrawing(ax=ax, cart=cart, pole=pole, label=text, pole_length=pole_length)
+    drawing = CartPoleDrawing(ax=ax, cart=cart, pole=pole, label=text, geometry=g)
     drawing.update(state, label)
     return drawing
 
@@ -114,29 +178,31 @@ def frame_steps(T: int, every: int) -> np.ndarray:
     return steps if steps[-1] == T - 1 else np.append(steps, T - 1)  # end on the final state
 
 
-def animate_cartpole(states: np.ndarray, *, every: int = 1, interval: int = 40,
+def animate_cartpole(states: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
+                     every: int = 1, interval: int = 40,
                      figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
                      title: str | None = None) -> FuncAnimation:
-    """An animation of a recorded episode: one frame per ``every`` rows of ``states`` (T, 4).
+    """An animation of a recorded episode: one frame per ``every`` rows of ``states`` (T, D).
 
     The last state is always shown, so a failure is visible. ``interval`` is the time
     between frames in milliseconds. The figure stays open; for a web page use
     :func:`cartpole_html`, which renders the animation and closes its figure.
     """
-    return _animation(states, every, interval, figsize, dpi, title)[1]
+    return _animation(states, geometry, every, interval, figsize, dpi, title)[1]
 
 
-def _animation(states: np.ndarray, every: int, interval: int, figsize: tuple[float, float],
-               dpi: int, title: str | None) -> tuple[Figure, FuncAnimation]:
+def _animation(states: np.ndarray, geometry: CartPoleGeometry, every: int, interval: int,
+               figsize: tuple[float, float], dpi: int,
+               title: str | None) -> tuple[Figure, FuncAnimation]:
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    s = _states(states)  # (T, 4)
+    s = _states(states, geometry)  # (T, D)
     steps = frame_steps(s.shape[0], every)
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     if title:
         ax.set_title(title, fontsize=10)
-    drawing = draw_cartpole(ax, s[0])
+    drawing = draw_cartpole(ax, s[0], geometry=geometry)
     fig.tight_layout()
 
     def frame(i: int) -> tuple[Rectangle, Line2D, Text]:
@@ -151,8 +217,9 @@ def _animation(states: np.ndarray, every: int, interval: int, figsize: tuple[flo
 _EXTERNAL_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
 
 
-def cartpole_html(states: np.ndarray, *, offline: bool = True, every: int = 1,
-                  interval: int = 40, figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
+def cartpole_html(states: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
+                  offline: bool = True, every: int = 1, interval: int = 40,
+                  figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
                   title: str | None = None) -> str:
     """:func:`animate_cartpole` rendered as self-contained HTML: a JavaScript player with
     the PNG frames inlined. The figure is closed so a notebook does not show it twice.
@@ -164,7 +231,7 @@ def cartpole_html(states: np.ndarray, *, offline: bool = True, every: int = 1,
     """
     import matplotlib.pyplot as plt
 
-    fig, anim = _animation(states, every, interval, figsize, dpi, title)
+    fig, anim = _animation(states, geometry, every, interval, figsize, dpi, title)
     try:
         html = anim.to_jshtml(default_mode="loop")
     finally:

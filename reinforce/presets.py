@@ -5,12 +5,17 @@
 ``fast``               least wall-clock time to solve CartPole-v1: 16 episodes per update
                        played at once on a NumPy-vectorised env, Adam with a large step
 ``sample-efficient``   fewest episodes to solve: batches of 8 and a learned value baseline
+``inverted-pendulum``  continuous actions: MuJoCo's InvertedPendulum-v5 with a Gaussian
+                       policy (needs the ``mujoco`` extra), a small tanh network, batches
+                       of 4, Adam; solved when 20 episodes average 950 of 1000 steps
 =====================  ==================================================================
 
 A preset only sets fields; anything passed explicitly overrides it:
-``preset("fast", seed=3)``. The benchmark (``make bench``) measures all three.
-The values were chosen by a small search on CartPole-v1 (20 seeds per candidate,
+``preset("fast", seed=3)``. The benchmark (``make bench``) measures the CartPole ones.
+Their values were chosen by a small search on CartPole-v1 (20 seeds per candidate,
 episodes to solve and wall time); on other tasks they are only a starting point.
+``inverted-pendulum`` came from a smaller search on its own task (batch size, learning
+rate, width; 3–10 seeds per candidate): 10 of 10 seeds solved, in 169–369 episodes.
 """
 
 from __future__ import annotations
@@ -40,6 +45,19 @@ PRESETS: dict[str, dict[str, Any]] = {
         "optimizer": "adam",
         "lr": 0.05,
         "baseline": "value",
+    },
+    # a continuous action (the force on the cart, in [-3, 3]): GaussianPolicy. 16 tanh
+    # units are plenty; a step above 0.03 let σ collapse on one seed in four. The
+    # reward threshold (950) is Gymnasium's, averaged over 20 episodes instead of 100
+    # so a solved run stops sooner.
+    "inverted-pendulum": {
+        "env_id": "InvertedPendulum-v5",
+        "hidden": 16,
+        "batch_size": 4,
+        "optimizer": "adam",
+        "lr": 0.03,
+        "baseline": "standardize_batch",
+        "solved_window": 20,
     },
 }
 
