@@ -1,6 +1,13 @@
 """REINFORCE from scratch: policy gradients written by hand in NumPy."""
 
-from .animation import animate_cartpole, cartpole_html, draw_cartpole
+from .animation import (
+    CARTPOLE,
+    INVERTED_PENDULUM,
+    CartPoleGeometry,
+    animate_cartpole,
+    cartpole_html,
+    draw_cartpole,
+)
 from .baselines import (
     BASELINES,
     Baseline,
@@ -11,6 +18,7 @@ from .baselines import (
     make_baseline,
 )
 from .checkpoint import load_policy, save_policy
+from .dqn import DQNConfig, DQNHistory, QNetwork, ReplayBuffer, train_dqn
 from .envs import make_env, make_vec_env
 from .gradcheck import numerical_gradient, relative_error
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
@@ -69,6 +77,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BASELINES",
+    "CARTPOLE",
+    "INVERTED_PENDULUM",
     "OPTIMIZERS",
     "PRESETS",
     "RETURNS",
@@ -76,8 +86,11 @@ __all__ = [
     "Adam",
     "Baseline",
     "BernoulliPolicy",
+    "CartPoleGeometry",
     "CategoricalPolicy",
     "Config",
+    "DQNConfig",
+    "DQNHistory",
     "Episode",
     "Estimate",
     "FixedBaseline",
@@ -88,7 +101,9 @@ __all__ = [
     "NoBaseline",
     "Optimizer",
     "Policy",
+    "QNetwork",
     "RMSProp",
+    "ReplayBuffer",
     "SolveTime",
     "StandardizeBaseline",
     "SweepResult",
@@ -149,5 +164,6 @@ __all__ = [
     "sweep",
     "total_return",
     "train",
+    "train_dqn",
     "variance_ratio",
 ]

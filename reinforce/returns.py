@@ -78,7 +78,8 @@ def blame_window(length: int, terminated: bool, window: int) -> np.ndarray:
     with N = ``window``. Only a *failure* (``terminated``: the pole fell or the cart
     left the track) is blamed. An episode cut off by the time limit (truncated)
     did not fail, so its signal is all zeros and, after per-episode
-    standardisation, it teaches nothing: that is the ceiling the post describes.
+    standardisation, it teaches nothing, so the shaping can stall below the time
+    limit (the ceiling the post describes; the blame-window chapter measures when).
     Rewards are not used: CartPole's reward is +1 at every step.
     """
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:

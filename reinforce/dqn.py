@@ -1,0 +1,646 @@
+r"""Deep Q-learning (DQN) written by hand: the value-based method REINFORCE is compared with.
+
+DQN (Mnih et al. 2015) learns the action values Q_θ(s, a) of the greedy policy and acts
+ε-greedily with respect to them. Four pieces make it work::
+
+    act:      a_t = argmax_a Q_θ(s_t, a), or a uniform action with probability ε_t
+    store:    (s_t, a_t, r_t, s_{t+1}, terminated) → replay buffer (a ring of N slots)
+    learn:    a uniform mini-batch of B stored transitions,
+              y = r + γ (1 − terminated) max_a' Q_θ⁻(s', a')         (TD target)
+              L(θ) = mean Huber(Q_θ(s, a) − y)                       (TD loss)
+              θ ← optimiser step on −∇_θ L                           (hand-written backprop)
+    sync:     θ⁻ ← θ every K environment steps (or θ⁻ ← τθ + (1 − τ)θ⁻)
+
+Only Discrete action spaces are supported: the max over actions is an enumeration.
+A time-limit *truncation* still bootstraps from s'; only a true termination zeroes the
+future value. :class:`DQNConfig` holds the hyperparameters; :func:`train_dqn` runs the
+loop and returns a :class:`DQNHistory` with the same fields as
+:class:`reinforce.train.History`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from gymnasium import spaces
+
+from .envs import make_env
+from .optim import OPTIMIZERS, Optimizer, make_optimizer
+from .policies import _init_weight, check_observation_space
+
+__all__ = [
+    "LOSSES",
+    "DQNConfig",
+    "DQNHistory",
+    "QNetwork",
+    "ReplayBuffer",
+    "Transitions",
+    "dqn_seed_streams",
+    "epsilon_at",
+    "sync_target",
+    "td_loss",
+    "td_loss_and_grad",
+    "td_targets",
+    "train_dqn",
+]
+
+Params = dict[str, np.ndarray]
+
+#: names accepted by ``DQNConfig.loss`` and :func:`td_loss`
+LOSSES = ("huber", "mse")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------- the Q-network
+
+
+class QNetwork:
+    """Q_θ(s, ·): one hidden ReLU layer, one linear output per action.
+
+    ::
+
+        s (D,) --W1,b1--> relu --> h (H,) --W2,b2--> Q(s, ·) (n,)
+
+    Initialised like :class:`~reinforce.policies.CategoricalPolicy`: weights
+    ``randn / sqrt(fan_in)``, biases zero. ``params`` is a dict of float64 arrays.
+    """
+
+    def __init__(self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator):
+        for name, value in (("obs_dim", obs_dim), ("n_actions", n_actions), ("hidden", hidden)):
+            if not _is_int(value):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value!r}")
+        self.obs_dim, self.n_actions, self.hidden = int(obs_dim), int(n_actions), int(hidden)
+        self.params: Params = {
+            "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
+            "b1": np.zeros(self.hidden),  # (H,)
+            "W2": _init_weight(rng, (self.n_actions, self.hidden)),  # (n, H)
+            "b2": np.zeros(self.n_actions),  # (n,)
+        }
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        x = np.asarray(obs, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != self.obs_dim:
+            raise ValueError(
+                f"obs must have shape ({self.obs_dim},) or (B, {self.obs_dim}), got {x.shape}"
+            )
+        return x
+
+    def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Q-values (B, n) and hidden activations h (B, H) for a batch of observations."""
+        x = self._batch(obs)
+        h = np.maximum(x @ self.params["W1"].T + self.params["b1"], 0.0)  # (B, H)
+        return h @ self.params["W2"].T + self.params["b2"], h  # (B, n)
+
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        """Q(s, ·): (n,) for one observation, (B, n) for a batch."""
+        q, _ = self.forward(obs)
+        return q[0] if np.ndim(obs) == 1 else q
+
+    def greedy(self, obs: np.ndarray) -> int:
+        """argmax_a Q(s, a) for one observation (D,); ties go to the lowest action."""
+        p = self.params
+        h = p["W1"] @ obs + p["b1"]  # (H,): the per-step hot path, without batching
+        np.maximum(h, 0.0, out=h)
+        return int(np.argmax(p["W2"] @ h + p["b2"]))
+
+    def copy(self) -> QNetwork:
+        """An independent copy (same shapes, copied arrays): a target network."""
+        other = object.__new__(QNetwork)
+        other.obs_dim, other.n_actions, other.hidden = self.obs_dim, self.n_actions, self.hidden
+        other.params = {k: v.copy() for k, v in self.params.items()}
+        return other
+
+    def num_params(self) -> int:
+        """Total number of scalar parameters."""
+        return int(sum(v.size for v in self.params.values()))
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
+        return f"QNetwork({shapes})"
+
+
+# ---------------------------------------------------------------- TD target and loss
+
+
+def td_targets(
+    rewards: np.ndarray,
+    next_q: np.ndarray,
+    terminated: np.ndarray,
+    gamma: float,
+    next_q_online: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""The TD target y = r + γ (1 − terminated) max_a' Q⁻(s', a') (eq. ``eq-dqn-target``).
+
+    ``rewards`` (B,), ``next_q`` (B, n) the target network's values at s', ``terminated``
+    (B,) bool. A terminal s' has no future, so its value is not bootstrapped; a
+    truncated one (time limit) is, and must be passed with ``terminated`` False.
+    Given ``next_q_online`` (B, n), the online network's values at s', the target is
+    Double DQN's: the online network picks a' = argmax, the target network rates it.
+    """
+    if not (_is_number(gamma) and 0.0 <= gamma <= 1.0):
+        raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+    r = np.asarray(rewards, dtype=np.float64)
+    q = np.asarray(next_q, dtype=np.float64)
+    done = np.asarray(terminated, dtype=bool)
+    if q.ndim != 2 or r.shape != (q.shape[0],) or done.shape != r.shape:
+        raise ValueError(f"rewards (B,), next_q (B, n) and terminated (B,) disagree: "
+                         f"{r.shape}, {q.shape}, {done.shape}")
+    if next_q_online is None:
+        future = q.max(axis=1)  # (B,)
+    else:
+        online = np.asarray(next_q_online, dtype=np.float64)
+        if online.shape != q.shape:
+            raise ValueError(f"next_q_online must have shape {q.shape}, got {online.shape}")
+        future = q[np.arange(q.shape[0]), online.argmax(axis=1)]  # (B,): Double DQN
+    return r + gamma * np.where(done, 0.0, future)  # (B,)
+
+
+def _check_loss(loss: str, delta: float) -> None:
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if not (_is_number(delta) and math.isfinite(delta) and delta > 0):
+        raise ValueError(f"delta must be finite and > 0, got {delta!r}")
+
+
+def td_loss(
+    q: QNetwork,
+    obs: np.ndarray,
+    actions: np.ndarray,
+    targets: np.ndarray,
+    *,
+    loss: str = "huber",
+    delta: float = 1.0,
+) -> float:
+    r"""L(θ) = (1/B) Σ_i ℓ(Q_θ(s_i, a_i) − y_i) on the chosen actions (eq. ``eq-dqn-loss``).
+
+    ℓ(u) = u²/2 for ``mse``; for ``huber``, u²/2 while |u| ≤ δ and δ(|u| − δ/2) beyond.
+    ``obs`` (B, D), ``actions`` (B,) integers, ``targets`` (B,) held fixed.
+    """
+    _check_loss(loss, delta)
+    values, _ = q.forward(obs)  # (B, n)
+    u = values[np.arange(values.shape[0]), actions] - targets  # (B,): TD errors
+    if loss == "mse":
+        return float(np.mean(0.5 * u**2))
+    a = np.abs(u)
+    return float(np.mean(np.where(a <= delta, 0.5 * u**2, delta * (a - 0.5 * delta))))
+
+
+def td_loss_and_grad(
+    q: QNetwork,
+    obs: np.ndarray,
+    actions: np.ndarray,
+    targets: np.ndarray,
+    *,
+    loss: str = "huber",
+    delta: float = 1.0,
+) -> tuple[float, Params]:
+    """:func:`td_loss` and its gradient ∇_θ L, a dict shaped like ``q.params``.
+
+    ∂ℓ/∂u is u (``mse``) or clip(u, −δ, δ) (``huber``); only the Q-value of the action
+    taken receives it, and backprop carries it through W2, the ReLU mask and W1.
+    The targets are constants: no gradient flows into the target network.
+    """
+    _check_loss(loss, delta)
+    x = q._batch(obs)  # (B, D)
+    B = x.shape[0]
+    a = np.asarray(actions)
+    t = np.asarray(targets, dtype=np.float64)
+    if a.shape != (B,) or not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"actions must be {B} integers, got shape {a.shape} ({a.dtype})")
+    if a.min(initial=0) < 0 or a.max(initial=0) >= q.n_actions:
+        raise ValueError(f"actions must lie in [0, {q.n_actions}), got {a!r}")
+    if t.shape != (B,):
+        raise ValueError(f"targets must have shape ({B},), got {t.shape}")
+    values, h = q.forward(x)  # (B, n), (B, H)
+    rows = np.arange(B)
+    u = values[rows, a] - t  # (B,): TD errors
+    if loss == "mse":
+        value = float(np.mean(0.5 * u**2))
+        du = u
+    else:
+        au = np.abs(u)
+        value = float(np.mean(np.where(au <= delta, 0.5 * u**2, delta * (au - 0.5 * delta))))
+        du = np.clip(u, -delta, delta)  # Huber: a quadratic inside, a constant slope outside
+    dq = np.zeros_like(values)  # (B, n): only the action taken has a loss
+    dq[rows, a] = du / B
+    dh = dq @ q.params["W2"]  # (B, H)
+    dh[h <= 0] = 0.0  # backprop through the ReLU
+    grads = {"W1": dh.T @ x, "b1": dh.sum(axis=0), "W2": dq.T @ h, "b2": dq.sum(axis=0)}
+    return value, grads
+
+
+# ---------------------------------------------------------------- replay and target network
+
+
+class Transitions(NamedTuple):
+    """A mini-batch of B transitions (arrays are copies)."""
+
+    obs: np.ndarray  # (B, D)
+    actions: np.ndarray  # (B,) int64
+    rewards: np.ndarray  # (B,)
+    next_obs: np.ndarray  # (B, D)
+    terminated: np.ndarray  # (B,) bool
+
+
+class ReplayBuffer:
+    """The last ``capacity`` transitions in preallocated arrays, overwritten in a ring.
+
+    ::
+
+        slot:   0   1   2   3   4        capacity 5, 7 transitions added:
+        holds:  t5  t6  t2  t3  t4       the next one overwrites slot 2 (the oldest, t2)
+                        ^ next
+    """
+
+    def __init__(self, capacity: int, obs_dim: int) -> None:
+        for name, value in (("capacity", capacity), ("obs_dim", obs_dim)):
+            if not _is_int(value):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value!r}")
+        self.capacity = int(capacity)
+        self.obs = np.zeros((self.capacity, obs_dim))  # (N, D)
+        self.actions = np.zeros(self.capacity, dtype=np.int64)  # (N,)
+        self.rewards = np.zeros(self.capacity)  # (N,)
+        self.next_obs = np.zeros((self.capacity, obs_dim))  # (N, D)
+        self.terminated = np.zeros(self.capacity, dtype=bool)  # (N,)
+        self.next = 0  # the slot the next transition goes to
+        self.size = 0  # slots filled so far (≤ capacity)
+        self.added = 0  # transitions added in all
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray,
+            terminated: bool) -> None:
+        """Store one transition, overwriting the oldest once the buffer is full."""
+        i = self.next
+        self.obs[i] = obs
+        self.actions[i] = action
+        self.rewards[i] = reward
+        self.next_obs[i] = next_obs
+        self.terminated[i] = terminated
+        self.next = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+        self.added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> Transitions:
+        """``batch_size`` filled slots drawn uniformly, with replacement."""
+        if not _is_int(batch_size) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        idx = rng.integers(0, self.size, size=batch_size)  # only slots that hold data
+        return Transitions(self.obs[idx], self.actions[idx], self.rewards[idx],
+                           self.next_obs[idx], self.terminated[idx])
+
+
+def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
+    """θ⁻ ← τ θ + (1 − τ) θ⁻ in place: a hard copy for τ = 1, Polyak averaging below."""
+    if not (_is_number(tau) and 0.0 < tau <= 1.0):
+        raise ValueError(f"tau must be in (0, 1], got {tau!r}")
+    if target.params.keys() != online.params.keys():
+        raise ValueError("target and online networks have different parameters")
+    for k, theta in online.params.items():
+        if tau == 1.0:
+            target.params[k][...] = theta
+        else:
+            target.params[k] += tau * (theta - target.params[k])
+
+
+def epsilon_at(step: int, start: float, end: float, decay_steps: int) -> float:
+    """ε after ``step`` environment steps: linear from ``start`` to ``end`` over
+    ``decay_steps`` steps, then ``end`` (eq. ``eq-dqn-epsilon``)."""
+    if not _is_int(step) or step < 0:
+        raise ValueError(f"step must be an integer >= 0, got {step!r}")
+    if not _is_int(decay_steps) or decay_steps < 1:
+        raise ValueError(f"decay_steps must be an integer >= 1, got {decay_steps!r}")
+    frac = min(step / decay_steps, 1.0)
+    return float(start + frac * (end - start))
+
+
+def dqn_seed_streams(
+    seed: int,
+) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator, int]:
+    """One seed → (init rng, replay rng, exploration rng, env seed), independent streams.
+
+    Spawned like :func:`reinforce.train.seed_streams`; the first child is the same, so a
+    seed gives the Q-network the same stream of initial weights a policy would get.
+    """
+    init_ss, replay_ss, explore_ss, env_ss = np.random.SeedSequence(seed).spawn(4)
+    env_seed = int(env_ss.generate_state(1)[0])
+    return (np.random.default_rng(init_ss), np.random.default_rng(replay_ss),
+            np.random.default_rng(explore_ss), env_seed)
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class DQNConfig:
+    """Every hyperparameter of a DQN run.
+
+    Defaults: chosen by a small search on CartPole-v1 (a few seeds, about 100,000 steps
+    each) for stable learning; the plain max target with a faster sync diverged there.
+    """
+
+    env_id: str = "CartPole-v1"
+    """Gymnasium environment id (Discrete actions only)."""
+    seed: int = 0
+    """The one seed behind the initial weights, replay sampling, exploration and the env."""
+    hidden: int = 64
+    """H, the number of hidden units of the Q-network."""
+    gamma: float = 0.98
+    """Discount factor γ in [0, 1] of the TD target."""
+    lr: float = 1e-3
+    """Learning rate α of the optimiser."""
+    optimizer: str = "adam"
+    """One of ``sgd``, ``rmsprop``, ``adam``."""
+    decay_rate: float = 0.99
+    """RMSProp decay ρ."""
+    eps: float = 1e-8
+    """ε added to the root in RMSProp and Adam."""
+    beta1: float = 0.9
+    """Adam's first-moment decay β₁."""
+    beta2: float = 0.999
+    """Adam's second-moment decay β₂."""
+    double: bool = True
+    """Double DQN: the online network chooses the next action, the target network rates it."""
+    loss: str = "huber"
+    """TD loss on the chosen actions: ``huber`` or ``mse``."""
+    huber_delta: float = 1.0
+    """δ, where the Huber loss turns from quadratic to linear."""
+    buffer_size: int = 50_000
+    """N, the capacity of the replay buffer (transitions)."""
+    batch_size: int = 128
+    """B, transitions per mini-batch."""
+    learning_starts: int = 1_000
+    """Environment steps taken (acting ε-greedily) before the first update."""
+    train_every: int = 2
+    """One update every this many environment steps."""
+    target_update: int = 250
+    """K: the target network is synced every K environment steps."""
+    tau: float = 1.0
+    """Sync weight τ in (0, 1]: 1 copies θ into θ⁻; below 1 is Polyak averaging."""
+    epsilon_start: float = 1.0
+    """ε at step 0 (probability of a uniform random action)."""
+    epsilon_end: float = 0.02
+    """ε after ``epsilon_decay_steps`` steps, and from then on."""
+    epsilon_decay_steps: int = 10_000
+    """Steps over which ε falls linearly from ``epsilon_start`` to ``epsilon_end``."""
+    max_episodes: int = 5000
+    """Stop after this many episodes."""
+    max_env_steps: int | None = None
+    """Stop after this many environment steps in all (an unfinished episode is dropped)."""
+    max_steps: int | None = None
+    """Cap on steps per episode; required if the environment has no time limit."""
+    solved_threshold: float | None = None
+    """Mean return over ``solved_window`` episodes that counts as solved; None uses the
+    environment's ``reward_threshold`` (CartPole-v1: 475)."""
+    solved_window: int = 100
+    """Number of recent episodes averaged for the solved test."""
+    stop_when_solved: bool = False
+    """End training at the first episode where the task counts as solved."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or not self.env_id:
+            raise ValueError(f"env_id must be a non-empty string, got {self.env_id!r}")
+        ints = ("seed", "hidden", "buffer_size", "batch_size", "learning_starts", "train_every",
+                "target_update", "epsilon_decay_steps", "max_episodes", "solved_window")
+        for name in ints:
+            value = getattr(self, name)
+            if not _is_int(value):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+            low = 0 if name in ("seed", "learning_starts") else 1
+            if value < low:
+                raise ValueError(f"{name} must be >= {low}, got {value!r}")
+        for name in ("max_env_steps", "max_steps"):
+            value = getattr(self, name)
+            if value is not None and (not _is_int(value) or value < 1):
+                raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
+        for name in ("lr", "eps", "huber_delta"):
+            value = getattr(self, name)
+            if not _is_number(value) or not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        for name in ("gamma", "epsilon_start", "epsilon_end"):
+            value = getattr(self, name)
+            if not _is_number(value) or not (0.0 <= value <= 1.0):
+                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        for name in ("decay_rate", "beta1", "beta2"):
+            value = getattr(self, name)
+            if not _is_number(value) or not (0.0 <= value < 1.0):
+                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        if not _is_number(self.tau) or not (0.0 < self.tau <= 1.0):
+            raise ValueError(f"tau must be in (0, 1], got {self.tau!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.solved_threshold is not None and (
+            not _is_number(self.solved_threshold) or not math.isfinite(self.solved_threshold)
+        ):
+            raise ValueError(
+                f"solved_threshold must be a finite number or None, got {self.solved_threshold!r}"
+            )
+        if not isinstance(self.double, bool):
+            raise TypeError(f"double must be True or False, got {self.double!r}")
+        if not isinstance(self.stop_when_solved, bool):
+            raise TypeError(
+                f"stop_when_solved must be True or False, got {self.stop_when_solved!r}"
+            )
+
+    def replace(self, **changes: Any) -> DQNConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+
+# ---------------------------------------------------------------- the result
+
+
+@dataclass
+class DQNHistory:
+    """What a DQN run produced, episode by episode.
+
+    The fields the book reads are those of :class:`reinforce.train.History` (same names,
+    same meaning), so the same statistics and plots apply; ``q_network``, ``losses`` and
+    ``epsilons`` are DQN's own.
+    """
+
+    config: DQNConfig
+    """The configuration that was run."""
+    lengths: list[int] = field(default_factory=list)
+    """Steps in each episode."""
+    returns: list[float] = field(default_factory=list)
+    """Undiscounted return Σ_t r_t of each episode."""
+    env_steps: int = 0
+    """Environment steps taken in all (including an unfinished last episode)."""
+    updates: int = 0
+    """Gradient updates made."""
+    wall_seconds: float = 0.0
+    """Wall-clock time of the run."""
+    threshold: float | None = None
+    """The solved threshold in force (None: the task has none)."""
+    solved_at: int | None = None
+    """The first episode (counting from 1) at which the mean return of the last
+    ``solved_window`` episodes reached ``threshold``; None if it never did."""
+    interrupted: bool = False
+    """Always False here (kept for the same fields as ``History``)."""
+    q_network: QNetwork | None = None
+    """The trained online Q-network."""
+    optimizer: Optimizer | None = None
+    """The optimiser, with its final internal state."""
+    losses: list[float] = field(default_factory=list)
+    """Mean TD loss of the updates made during each episode (NaN if none)."""
+    epsilons: list[float] = field(default_factory=list)
+    """ε at the end of each episode."""
+
+    @property
+    def episodes(self) -> int:
+        """Episodes completed."""
+        return len(self.lengths)
+
+    def record(self, length: int, total_reward: float) -> None:
+        """Append one finished episode and update the solved test."""
+        self.lengths.append(int(length))
+        self.returns.append(float(total_reward))
+        w = self.config.solved_window
+        if (
+            self.solved_at is None
+            and self.threshold is not None
+            and len(self.returns) >= w
+            and float(np.mean(self.returns[-w:])) >= self.threshold
+        ):
+            self.solved_at = len(self.returns)
+
+    def rolling_mean(self, window: int | None = None) -> np.ndarray:
+        """Mean return of the last ``window`` episodes at each episode: (E,)."""
+        window = self.config.solved_window if window is None else window
+        x = np.asarray(self.returns, dtype=np.float64)
+        if x.size == 0:
+            return x
+        c = np.cumsum(np.concatenate([[0.0], x]))
+        idx = np.arange(1, x.size + 1)
+        lo = np.maximum(idx - window, 0)
+        return (c[idx] - c[lo]) / (idx - lo)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers, JSON-serialisable (the keys of ``History.summary``)."""
+        final = self.rolling_mean()
+        return {
+            "env_id": self.config.env_id,
+            "seed": self.config.seed,
+            "solved_at_episode": self.solved_at,
+            "threshold": self.threshold,
+            "episodes": self.episodes,
+            "env_steps": self.env_steps,
+            "updates": self.updates,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "final_rolling_mean": float(final[-1]) if final.size else None,
+            "interrupted": self.interrupted,
+        }
+
+
+# ---------------------------------------------------------------- training
+
+
+def train_dqn(
+    config: DQNConfig | None = None,
+    callback: Callable[[DQNHistory], bool | None] | None = None,
+) -> DQNHistory:
+    """Train a Q-network with DQN; returns the :class:`DQNHistory` with the network in it.
+
+    ``callback(history)`` runs after every episode; if it returns ``False`` training stops.
+    """
+    config = DQNConfig() if config is None else config
+    if not isinstance(config, DQNConfig):
+        raise TypeError(f"config must be a DQNConfig, got {config!r}")
+    env = make_env(config.env_id, max_steps=config.max_steps)
+    if not isinstance(env.action_space, spaces.Discrete):
+        env.close()
+        raise ValueError(f"action_space {env.action_space!r} is not Discrete: DQN takes a max "
+                         "over actions, so it needs a finite set of them")
+    obs_dim, n_actions = check_observation_space(env.observation_space), int(env.action_space.n)
+    init_rng, replay_rng, explore_rng, env_seed = dqn_seed_streams(config.seed)
+    q = QNetwork(obs_dim, n_actions, config.hidden, init_rng)
+    q_target = q.copy()
+    buffer = ReplayBuffer(config.buffer_size, obs_dim)
+    optimizer = make_optimizer(config.optimizer, config.lr, decay_rate=config.decay_rate,
+                               eps=config.eps, beta1=config.beta1, beta2=config.beta2)
+    threshold = config.solved_threshold
+    if threshold is None and env.spec is not None and env.spec.reward_threshold is not None:
+        threshold = float(env.spec.reward_threshold)
+    history = DQNHistory(config=config, threshold=threshold, q_network=q, optimizer=optimizer)
+    step_cap = math.inf if config.max_env_steps is None else config.max_env_steps
+
+    start = time.perf_counter()
+    try:
+        obs, _ = env.reset(seed=env_seed)
+        obs = np.asarray(obs, dtype=np.float64)
+        length, total, losses = 0, 0.0, []
+        stop = False
+        while not stop and history.episodes < config.max_episodes and history.env_steps < step_cap:
+            eps = epsilon_at(history.env_steps, config.epsilon_start, config.epsilon_end,
+                             config.epsilon_decay_steps)
+            if explore_rng.random() < eps:
+                action = int(explore_rng.integers(n_actions))  # explore: a uniform action
+            else:
+                action = q.greedy(obs)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            next_obs = np.asarray(next_obs, dtype=np.float64)
+            buffer.add(obs, action, float(reward), next_obs, bool(terminated))
+            history.env_steps += 1
+            length += 1
+            total += float(reward)
+            obs = next_obs
+
+            steps = history.env_steps
+            if steps > config.learning_starts and steps % config.train_every == 0:
+                batch = buffer.sample(config.batch_size, replay_rng)
+                online_next = q.q_values(batch.next_obs) if config.double else None
+                y = td_targets(batch.rewards, q_target.q_values(batch.next_obs),
+                               batch.terminated, config.gamma, online_next)  # (B,), held fixed
+                loss, grads = td_loss_and_grad(q, batch.obs, batch.actions, y,
+                                               loss=config.loss, delta=config.huber_delta)
+                # the optimisers climb (ascent convention): hand them −∇L to descend the loss
+                optimizer.step(q.params, {k: -g for k, g in grads.items()})
+                history.updates += 1
+                losses.append(loss)
+            if steps > config.learning_starts and steps % config.target_update == 0:
+                sync_target(q_target, q, config.tau)
+
+            if terminated or truncated:
+                history.record(length, total)
+                history.losses.append(float(np.mean(losses)) if losses else math.nan)
+                history.epsilons.append(eps)
+                history.wall_seconds = time.perf_counter() - start
+                if callback is not None and callback(history) is False:
+                    stop = True
+                if config.stop_when_solved and history.solved_at is not None:
+                    stop = True
+                obs = np.asarray(env.reset()[0], dtype=np.float64)
+                length, total, losses = 0, 0.0, []
+    finally:
+        env.close()
+        history.wall_seconds = time.perf_counter() - start
+    return history

@@ -1,0 +1,331 @@
+"""DQN: TD-loss gradient, replay buffer, ε schedule, target sync, validation, determinism,
+learning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from reinforce.dqn import (
+    DQNConfig,
+    DQNHistory,
+    QNetwork,
+    ReplayBuffer,
+    dqn_seed_streams,
+    epsilon_at,
+    sync_target,
+    td_loss,
+    td_loss_and_grad,
+    td_targets,
+    train_dqn,
+)
+from reinforce.gradcheck import numerical_gradient, relative_error
+from reinforce.train import History, seed_streams
+
+Params = dict[str, np.ndarray]
+
+D, H, N_ACT, B = 4, 7, 3, 11
+
+
+def _network(seed: int = 0) -> QNetwork:
+    rng = np.random.default_rng(seed)
+    q = QNetwork(D, N_ACT, H, rng)
+    q.params["b1"] = rng.standard_normal(H) * 0.1  # non-zero biases exercise their gradient
+    q.params["b2"] = rng.standard_normal(N_ACT) * 0.1
+    return q
+
+
+# ---------------------------------------------------------------- TD target and loss
+
+
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_td_loss_gradient_matches_finite_differences(loss: str) -> None:
+    q = _network()
+    rng = np.random.default_rng(1)
+    obs = rng.standard_normal((B, D))
+    actions = rng.integers(0, N_ACT, B)
+    targets = rng.standard_normal(B) * 3.0  # errors on both sides of the Huber kink
+    value, analytic = td_loss_and_grad(q, obs, actions, targets, loss=loss, delta=1.0)
+    assert value == pytest.approx(td_loss(q, obs, actions, targets, loss=loss, delta=1.0))
+    numeric = numerical_gradient(
+        lambda: td_loss(q, obs, actions, targets, loss=loss, delta=1.0), q.params
+    )
+    assert relative_error(analytic, numeric) < 1e-7
+    for k, g in analytic.items():
+        assert g.shape == q.params[k].shape and g.dtype == np.float64
+
+
+def test_td_loss_hand_computed() -> None:
+    q = QNetwork(1, 2, 1, np.random.default_rng(0))
+    q.params = {"W1": np.array([[1.0]]), "b1": np.zeros(1),
+                "W2": np.array([[2.0], [-1.0]]), "b2": np.array([0.0, 0.5])}
+    obs = np.array([[1.0], [3.0]])  # h = 1, 3 → Q = [2, -0.5], [6, -2.5]
+    actions = np.array([0, 1])
+    targets = np.array([1.5, 0.5])  # errors u = 0.5, -3.0
+    assert td_loss(q, obs, actions, targets, loss="mse") == pytest.approx((0.125 + 4.5) / 2)
+    # Huber, δ = 1: 0.5·0.25 = 0.125 and 1·(3 − 0.5) = 2.5
+    assert td_loss(q, obs, actions, targets, loss="huber") == pytest.approx((0.125 + 2.5) / 2)
+
+
+def test_td_targets_bootstrap_only_non_terminal() -> None:
+    next_q = np.array([[1.0, 3.0], [5.0, 2.0], [-1.0, -2.0]])
+    y = td_targets(np.array([1.0, 1.0, 0.0]), next_q, np.array([False, True, False]), 0.5)
+    np.testing.assert_allclose(y, [1.0 + 0.5 * 3.0, 1.0, 0.5 * -1.0])
+
+
+def test_double_dqn_target_uses_the_online_argmax() -> None:
+    target_q = np.array([[1.0, 3.0], [5.0, 2.0]])
+    online_q = np.array([[2.0, 0.0], [0.0, 1.0]])  # prefers action 0, then action 1
+    y = td_targets(np.zeros(2), target_q, np.zeros(2, dtype=bool), 1.0, online_q)
+    np.testing.assert_allclose(y, [1.0, 2.0])  # not the max, 3 and 5
+    with pytest.raises(ValueError, match="next_q_online"):
+        td_targets(np.zeros(2), target_q, np.zeros(2, dtype=bool), 1.0, online_q[:1])
+
+
+def test_gradient_only_touches_the_chosen_actions_output_row() -> None:
+    q = _network()
+    obs = np.random.default_rng(2).standard_normal((B, D))
+    _, grads = td_loss_and_grad(q, obs, np.zeros(B, dtype=np.int64), np.zeros(B))
+    assert np.all(grads["W2"][1:] == 0) and np.all(grads["b2"][1:] == 0)
+    assert np.any(grads["W2"][0] != 0)
+
+
+# ---------------------------------------------------------------- replay buffer
+
+
+def _fill(buffer: ReplayBuffer, n: int) -> None:
+    for t in range(n):
+        obs = np.full(D, float(t))
+        buffer.add(obs, t % N_ACT, float(t), obs + 0.5, t % 2 == 0)
+
+
+def test_replay_buffer_wraps_around() -> None:
+    buffer = ReplayBuffer(5, D)
+    _fill(buffer, 7)  # t = 5, 6 overwrite slots 0, 1
+    assert len(buffer) == 5 and buffer.added == 7 and buffer.next == 2
+    np.testing.assert_array_equal(buffer.rewards, [5.0, 6.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(buffer.obs[:, 0], [5.0, 6.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(buffer.next_obs[:, 0], [5.5, 6.5, 2.5, 3.5, 4.5])
+    np.testing.assert_array_equal(buffer.terminated, [False, True, True, False, True])
+
+
+def test_replay_buffer_samples_only_filled_slots_with_shapes() -> None:
+    buffer = ReplayBuffer(100, D)
+    _fill(buffer, 3)
+    batch = buffer.sample(500, np.random.default_rng(0))
+    assert batch.obs.shape == (500, D) and batch.next_obs.shape == (500, D)
+    assert batch.actions.shape == batch.rewards.shape == batch.terminated.shape == (500,)
+    assert batch.actions.dtype == np.int64 and batch.terminated.dtype == bool
+    assert set(batch.rewards.tolist()) == {0.0, 1.0, 2.0}  # never an empty slot (would be 0s)
+    np.testing.assert_array_equal(batch.obs[:, 0], batch.rewards)  # rows stay together
+    np.testing.assert_array_equal(batch.actions, batch.rewards.astype(np.int64) % N_ACT)
+
+
+def test_replay_buffer_sampling_is_seeded() -> None:
+    buffer = ReplayBuffer(50, D)
+    _fill(buffer, 50)
+    a = buffer.sample(8, np.random.default_rng(3))
+    b = buffer.sample(8, np.random.default_rng(3))
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_replay_buffer_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="capacity"):
+        ReplayBuffer(0, D)
+    buffer = ReplayBuffer(4, D)
+    with pytest.raises(ValueError, match="empty"):
+        buffer.sample(2, np.random.default_rng(0))
+    _fill(buffer, 1)
+    with pytest.raises(ValueError, match="batch_size"):
+        buffer.sample(0, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- ε schedule and target network
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [(0, 1.0), (250, 0.7625), (500, 0.525), (1000, 0.05), (5000, 0.05)],
+)
+def test_epsilon_schedule_hand_computed(step: int, expected: float) -> None:
+    # linear from 1 to 0.05 over 1000 steps: 1 − 0.95 · step / 1000
+    assert epsilon_at(step, 1.0, 0.05, 1000) == pytest.approx(expected)
+
+
+def test_epsilon_schedule_rejects_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="step"):
+        epsilon_at(-1, 1.0, 0.1, 10)
+    with pytest.raises(ValueError, match="decay_steps"):
+        epsilon_at(0, 1.0, 0.1, 0)
+
+
+def test_target_sync_hard_copy_is_independent() -> None:
+    online, target = _network(0), _network(1)
+    sync_target(target, online)
+    for k in online.params:
+        np.testing.assert_array_equal(target.params[k], online.params[k])
+    online.params["W1"] += 1.0  # the target must not follow until the next sync
+    assert not np.allclose(target.params["W1"], online.params["W1"])
+
+
+def test_target_sync_polyak() -> None:
+    online, target = _network(0), _network(1)
+    before = {k: v.copy() for k, v in target.params.items()}
+    sync_target(target, online, tau=0.25)
+    for k in online.params:
+        np.testing.assert_allclose(target.params[k], 0.25 * online.params[k] + 0.75 * before[k])
+    with pytest.raises(ValueError, match="tau"):
+        sync_target(target, online, tau=0.0)
+
+
+def test_target_network_synced_every_k_steps_in_training(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reinforce.dqn as dqn
+
+    k, starts = 50, 20
+    config = DQNConfig(seed=0, learning_starts=starts, target_update=k, max_env_steps=120,
+                       hidden=8, batch_size=8, train_every=1)
+    calls: list[tuple[QNetwork, Params]] = []
+    real = dqn.sync_target
+
+    def spy(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
+        real(target, online, tau)
+        calls.append((target, {n: v.copy() for n, v in online.params.items()}))
+
+    monkeypatch.setattr(dqn, "sync_target", spy)
+    history = train_dqn(config)
+    assert history.env_steps == 120
+    assert history.updates == 120 - starts  # one update per step after learning_starts
+    assert len(calls) == 2  # at steps 50 and 100
+    target, snapshot = calls[-1]
+    assert history.q_network is not None and target is not history.q_network
+    for n, v in target.params.items():
+        np.testing.assert_array_equal(v, snapshot[n])  # untouched since step 100
+    # ... while the online network kept learning for 20 more updates
+    assert not np.array_equal(history.q_network.params["W1"], target.params["W1"])
+
+
+def test_seed_streams_share_the_init_stream_with_reinforce() -> None:
+    init_dqn = dqn_seed_streams(7)[0]
+    init_pg = seed_streams(7)[0]
+    np.testing.assert_array_equal(init_dqn.random(5), init_pg.random(5))
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("hidden", 0),
+        ("gamma", 1.5),
+        ("lr", -1e-3),
+        ("lr", float("nan")),
+        ("buffer_size", 0),
+        ("batch_size", 0),
+        ("learning_starts", -1),
+        ("train_every", 0),
+        ("target_update", 0),
+        ("tau", 0.0),
+        ("tau", 1.5),
+        ("epsilon_start", 1.2),
+        ("epsilon_end", -0.1),
+        ("epsilon_decay_steps", 0),
+        ("loss", "l1"),
+        ("optimizer", "lbfgs"),
+        ("huber_delta", 0.0),
+        ("max_env_steps", 0),
+        ("solved_window", 0),
+        ("env_id", ""),
+    ],
+)
+def test_config_rejects_bad_values_naming_the_field(field: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=field) as info:
+        DQNConfig(**{field: value})
+    assert repr(value) in str(info.value)
+
+
+def test_config_rejects_wrong_types() -> None:
+    with pytest.raises(TypeError, match="hidden"):
+        DQNConfig(hidden=2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="stop_when_solved"):
+        DQNConfig(stop_when_solved=1)  # type: ignore[arg-type]
+
+
+def test_bad_function_inputs_name_the_parameter() -> None:
+    q = _network()
+    obs = np.zeros((3, D))
+    with pytest.raises(ValueError, match="loss"):
+        td_loss(q, obs, np.zeros(3, dtype=np.int64), np.zeros(3), loss="l1")
+    with pytest.raises(ValueError, match="delta"):
+        td_loss_and_grad(q, obs, np.zeros(3, dtype=np.int64), np.zeros(3), delta=-1.0)
+    with pytest.raises(ValueError, match="actions"):
+        td_loss_and_grad(q, obs, np.array([0, 1, N_ACT]), np.zeros(3))
+    with pytest.raises(ValueError, match="targets"):
+        td_loss_and_grad(q, obs, np.zeros(3, dtype=np.int64), np.zeros(4))
+    with pytest.raises(ValueError, match="obs"):
+        q.q_values(np.zeros((3, D + 1)))
+    with pytest.raises(ValueError, match="gamma"):
+        td_targets(np.zeros(2), np.zeros((2, 2)), np.zeros(2, dtype=bool), 1.1)
+    with pytest.raises(ValueError, match="hidden"):
+        QNetwork(D, N_ACT, 0, np.random.default_rng(0))
+
+
+def test_continuous_actions_are_rejected() -> None:
+    with pytest.raises(ValueError, match="action_space"):
+        train_dqn(DQNConfig(env_id="Pendulum-v1", max_env_steps=10))
+
+
+def test_train_dqn_rejects_a_reinforce_config() -> None:
+    from reinforce.train import Config
+
+    with pytest.raises(TypeError, match="config"):
+        train_dqn(Config())  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- runs
+
+
+def test_history_has_the_fields_of_train_history() -> None:
+    history = train_dqn(DQNConfig(max_env_steps=300, learning_starts=100, hidden=8))
+    shared = {"lengths", "returns", "env_steps", "updates", "wall_seconds", "solved_at",
+              "threshold", "config", "interrupted"}
+    assert shared <= set(History.__dataclass_fields__) & set(DQNHistory.__dataclass_fields__)
+    assert history.threshold == 475.0  # CartPole-v1's reward_threshold
+    assert history.episodes == len(history.returns) == len(history.losses)
+    assert sum(history.lengths) <= history.env_steps == 300
+    assert history.summary()["env_steps"] == 300
+    assert history.rolling_mean().shape == (history.episodes,)
+
+
+def test_same_seed_gives_a_bit_identical_run() -> None:
+    config = DQNConfig(seed=3, max_env_steps=600, learning_starts=100, target_update=50,
+                       hidden=16)
+    a, b = train_dqn(config), train_dqn(config)
+    assert a.lengths == b.lengths and a.returns == b.returns and a.updates == b.updates
+    assert a.q_network is not None and b.q_network is not None
+    for k in a.q_network.params:
+        np.testing.assert_array_equal(a.q_network.params[k], b.q_network.params[k])
+    c = train_dqn(config.replace(seed=4))
+    assert c.q_network is not None
+    assert not np.array_equal(a.q_network.params["W1"], c.q_network.params["W1"])
+
+
+def test_callback_can_stop_training() -> None:
+    history = train_dqn(DQNConfig(max_env_steps=5000),
+                        callback=lambda h: False if h.episodes >= 3 else None)
+    assert history.episodes == 3
+
+
+@pytest.mark.slow
+def test_dqn_learns_cartpole_clearly_better_than_random() -> None:
+    # a random policy lasts about 22 steps on CartPole; a few thousand steps of DQN do far better
+    config = DQNConfig(seed=0, max_env_steps=10_000, learning_starts=500,
+                       epsilon_decay_steps=4000, train_every=1)
+    history = train_dqn(config)
+    late = np.mean(history.lengths[-10:])
+    assert late > 3 * 22, f"mean length of the last 10 episodes only {late:.1f}"
