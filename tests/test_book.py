@@ -66,6 +66,14 @@ def tail(log: Path, lines: int = 30) -> str:
 # ---------------------------------------------------------------- nothing executed is committed
 
 
+def test_every_chapter_is_in_the_table_of_contents():
+    """A chapter file the table of contents forgets is silently left out of the build."""
+    on_disk = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]-*.md"))
+    assert on_disk == sorted(CHAPTERS), (
+        f"chapters not in _toc.yml: {sorted(set(on_disk) - set(CHAPTERS))}; "
+        f"listed but missing: {sorted(set(CHAPTERS) - set(on_disk))}")
+
+
 def test_no_results_committed_under_book():
     """Chapters are sources: no image (but the logo and favicon) and no executed notebook."""
     listed = subprocess.run(["git", "ls-files", "-z", "--", "book"], cwd=ROOT, check=True,
