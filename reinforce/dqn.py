@@ -31,8 +31,9 @@ import numpy as np
 from gymnasium import spaces
 
 from .envs import make_env
-from .optim import OPTIMIZERS, Optimizer, make_optimizer
-from .policies import _init_weight, check_observation_space
+from .optim import OPTIMIZERS, make_optimizer
+from .policies import _init_weight, as_batch, check_observation_space
+from .train import RunHistory
 
 __all__ = [
     "LOSSES",
@@ -93,14 +94,7 @@ class QNetwork:
         }
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
-        x = np.asarray(obs, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[None, :]
-        if x.ndim != 2 or x.shape[1] != self.obs_dim:
-            raise ValueError(
-                f"obs must have shape ({self.obs_dim},) or (B, {self.obs_dim}), got {x.shape}"
-            )
-        return x
+        return as_batch(obs, self.obs_dim)
 
     def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Q-values (B, n) and hidden activations h (B, H) for a batch of observations."""
@@ -179,6 +173,15 @@ def _check_loss(loss: str, delta: float) -> None:
         raise ValueError(f"delta must be finite and > 0, got {delta!r}")
 
 
+def _loss_and_slope(u: np.ndarray, loss: str, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """ℓ(u) and dℓ/du for TD errors u (B,): u²/2 and u (``mse``); Huber's quadratic
+    inside |u| ≤ δ, δ(|u| − δ/2) with the constant slope ±δ outside (``huber``)."""
+    if loss == "mse":
+        return 0.5 * u**2, u
+    a = np.abs(u)
+    return np.where(a <= delta, 0.5 * u**2, delta * (a - 0.5 * delta)), np.clip(u, -delta, delta)
+
+
 def td_loss(
     q: QNetwork,
     obs: np.ndarray,
@@ -196,10 +199,7 @@ def td_loss(
     _check_loss(loss, delta)
     values, _ = q.forward(obs)  # (B, n)
     u = values[np.arange(values.shape[0]), actions] - targets  # (B,): TD errors
-    if loss == "mse":
-        return float(np.mean(0.5 * u**2))
-    a = np.abs(u)
-    return float(np.mean(np.where(a <= delta, 0.5 * u**2, delta * (a - 0.5 * delta))))
+    return float(np.mean(_loss_and_slope(u, loss, delta)[0]))
 
 
 def td_loss_and_grad(
@@ -231,13 +231,8 @@ def td_loss_and_grad(
     values, h = q.forward(x)  # (B, n), (B, H)
     rows = np.arange(B)
     u = values[rows, a] - t  # (B,): TD errors
-    if loss == "mse":
-        value = float(np.mean(0.5 * u**2))
-        du = u
-    else:
-        au = np.abs(u)
-        value = float(np.mean(np.where(au <= delta, 0.5 * u**2, delta * (au - 0.5 * delta))))
-        du = np.clip(u, -delta, delta)  # Huber: a quadratic inside, a constant slope outside
+    losses, du = _loss_and_slope(u, loss, delta)  # (B,), (B,)
+    value = float(np.mean(losses))
     dq = np.zeros_like(values)  # (B, n): only the action taken has a loss
     dq[rows, a] = du / B
     dh = dq @ q.params["W2"]  # (B, H)
@@ -479,86 +474,19 @@ class DQNConfig:
 
 
 @dataclass
-class DQNHistory:
-    """What a DQN run produced, episode by episode.
-
-    The fields the book reads are those of :class:`reinforce.train.History` (same names,
-    same meaning), so the same statistics and plots apply; ``q_network``, ``losses`` and
-    ``epsilons`` are DQN's own.
+class DQNHistory(RunHistory[DQNConfig]):
+    """What a DQN run produced: :class:`~reinforce.train.RunHistory` (the fields and
+    methods of REINFORCE's ``History``, so the same statistics and plots apply) and
+    DQN's own ``q_network``, ``losses`` and ``epsilons``. ``env_steps`` includes an
+    unfinished last episode.
     """
 
-    config: DQNConfig
-    """The configuration that was run."""
-    lengths: list[int] = field(default_factory=list)
-    """Steps in each episode."""
-    returns: list[float] = field(default_factory=list)
-    """Undiscounted return Σ_t r_t of each episode."""
-    env_steps: int = 0
-    """Environment steps taken in all (including an unfinished last episode)."""
-    updates: int = 0
-    """Gradient updates made."""
-    wall_seconds: float = 0.0
-    """Wall-clock time of the run."""
-    threshold: float | None = None
-    """The solved threshold in force (None: the task has none)."""
-    solved_at: int | None = None
-    """The first episode (counting from 1) at which the mean return of the last
-    ``solved_window`` episodes reached ``threshold``; None if it never did."""
-    interrupted: bool = False
-    """Always False here (kept for the same fields as ``History``)."""
     q_network: QNetwork | None = None
     """The trained online Q-network."""
-    optimizer: Optimizer | None = None
-    """The optimiser, with its final internal state."""
     losses: list[float] = field(default_factory=list)
     """Mean TD loss of the updates made during each episode (NaN if none)."""
     epsilons: list[float] = field(default_factory=list)
     """ε at the end of each episode."""
-
-    @property
-    def episodes(self) -> int:
-        """Episodes completed."""
-        return len(self.lengths)
-
-    def record(self, length: int, total_reward: float) -> None:
-        """Append one finished episode and update the solved test."""
-        self.lengths.append(int(length))
-        self.returns.append(float(total_reward))
-        w = self.config.solved_window
-        if (
-            self.solved_at is None
-            and self.threshold is not None
-            and len(self.returns) >= w
-            and float(np.mean(self.returns[-w:])) >= self.threshold
-        ):
-            self.solved_at = len(self.returns)
-
-    def rolling_mean(self, window: int | None = None) -> np.ndarray:
-        """Mean return of the last ``window`` episodes at each episode: (E,)."""
-        window = self.config.solved_window if window is None else window
-        x = np.asarray(self.returns, dtype=np.float64)
-        if x.size == 0:
-            return x
-        c = np.cumsum(np.concatenate([[0.0], x]))
-        idx = np.arange(1, x.size + 1)
-        lo = np.maximum(idx - window, 0)
-        return (c[idx] - c[lo]) / (idx - lo)
-
-    def summary(self) -> dict[str, Any]:
-        """The headline numbers, JSON-serialisable (the keys of ``History.summary``)."""
-        final = self.rolling_mean()
-        return {
-            "env_id": self.config.env_id,
-            "seed": self.config.seed,
-            "solved_at_episode": self.solved_at,
-            "threshold": self.threshold,
-            "episodes": self.episodes,
-            "env_steps": self.env_steps,
-            "updates": self.updates,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "final_rolling_mean": float(final[-1]) if final.size else None,
-            "interrupted": self.interrupted,
-        }
 
 
 # ---------------------------------------------------------------- training
@@ -630,7 +558,7 @@ def train_dqn(
                 sync_target(q_target, q, config.tau)
 
             if terminated or truncated:
-                history.record(length, total)
+                history.add_episode(length, total)
                 history.losses.append(float(np.mean(losses)) if losses else math.nan)
                 history.epsilons.append(eps)
                 history.wall_seconds = time.perf_counter() - start

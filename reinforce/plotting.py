@@ -11,17 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .train import trailing_mean
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .sweep import SweepResult
-    from .train import History
+    from .train import RunHistory
 
 __all__ = ["plot_fraction_solved", "plot_learning_curve", "plot_learning_curves", "plot_sweep"]
 
 
-def plot_learning_curve(history: History, ax: Axes | None = None, *, window: int | None = None,
-                        label: str | None = None) -> Axes:
+def plot_learning_curve(history: RunHistory[Any], ax: Axes | None = None, *,
+                        window: int | None = None, label: str | None = None) -> Axes:
     """Per-episode returns (faint) and their rolling mean, with the solved threshold."""
     import matplotlib.pyplot as plt
 
@@ -55,17 +57,6 @@ def _axes(ax: Axes | None) -> Axes:
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(8, 4))[1]
-
-
-def _rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
-    """Mean of the last ``window`` values at each index (fewer at the start): (E,) → (E,)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 0:
-        return x
-    c = np.cumsum(np.concatenate([[0.0], x]))
-    idx = np.arange(1, x.size + 1)
-    lo = np.maximum(idx - window, 0)
-    return (c[idx] - c[lo]) / (idx - lo)
 
 
 def _common(result: SweepResult, name: str) -> Any:
@@ -116,7 +107,7 @@ def plot_learning_curves(
         raise ValueError(f"window must be an integer >= 1, got {window!r}")
     ax = _axes(ax)
     for i, (label, runs) in enumerate(curves.items()):
-        runs = [_rolling_mean(r, window) for r in runs if len(r)]
+        runs = [trailing_mean(r, window) for r in runs if len(r)]
         if not runs:
             continue
         E = max(r.size for r in runs)

@@ -32,6 +32,7 @@ __all__ = [
     "CategoricalPolicy",
     "GaussianPolicy",
     "Policy",
+    "as_batch",
     "log_sigmoid",
     "log_softmax",
     "make_policy",
@@ -59,6 +60,16 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64)
     shifted = z - z.max(axis=-1, keepdims=True)  # largest entry becomes 0: exp cannot overflow
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def as_batch(obs: np.ndarray, obs_dim: int) -> np.ndarray:
+    """``obs`` as a float64 batch (T, obs_dim); one observation (obs_dim,) becomes (1, obs_dim)."""
+    x = np.asarray(obs, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2 or x.shape[1] != obs_dim:
+        raise ValueError(f"obs must have shape ({obs_dim},) or (T, {obs_dim}), got {x.shape}")
+    return x
 
 
 def _init_weight(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -111,14 +122,7 @@ class Policy(ABC):
     # --- helpers shared by subclasses
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
-        x = np.asarray(obs, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[None, :]
-        if x.ndim != 2 or x.shape[1] != self.obs_dim:
-            raise ValueError(
-                f"obs must have shape ({self.obs_dim},) or (T, {self.obs_dim}), got {x.shape}"
-            )
-        return x
+        return as_batch(obs, self.obs_dim)
 
     def _weights(self, weights: np.ndarray, T: int) -> np.ndarray:
         w = np.asarray(weights, dtype=np.float64)

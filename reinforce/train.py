@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -31,7 +31,8 @@ from .policies import Params, Policy, make_policy
 from .returns import RETURNS, compute_returns
 from .rollout import Episode, collect_episodes, run_episode
 
-__all__ = ["Config", "History", "reinforce_gradient", "seed_streams", "train"]
+__all__ = ["Config", "History", "RunHistory", "reinforce_gradient", "seed_streams", "trailing_mean",
+           "train"]
 
 
 def _is_int(value: Any) -> bool:
@@ -161,11 +162,40 @@ class Config:
         return cls(**values)
 
 
-@dataclass
-class History:
-    """What a training run produced, episode by episode."""
+def trailing_mean(x: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each index (fewer at the start): (E,) → (E,)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        return x
+    c = np.cumsum(np.concatenate([[0.0], x]))
+    idx = np.arange(1, x.size + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
 
-    config: Config
+
+class RunConfig(Protocol):
+    """What :class:`RunHistory` reads from a run's configuration."""
+
+    @property
+    def env_id(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def solved_window(self) -> int: ...
+
+
+C = TypeVar("C", bound=RunConfig)
+
+
+@dataclass
+class RunHistory(Generic[C]):
+    """What a training run produced, episode by episode: the part every learner shares.
+
+    :class:`History` (REINFORCE) and :class:`reinforce.dqn.DQNHistory` add their own
+    fields, so the same statistics, plots and summaries apply to both.
+    """
+
+    config: C
     """The configuration that was run."""
     lengths: list[int] = field(default_factory=list)
     """Steps in each episode."""
@@ -184,8 +214,6 @@ class History:
     ``solved_window`` episodes reached ``threshold``; None if it never did."""
     interrupted: bool = False
     """True if Ctrl-C ended the run early."""
-    policy: Policy | None = None
-    """The trained policy."""
     optimizer: Optimizer | None = None
     """The optimiser, with its final internal state."""
 
@@ -194,11 +222,10 @@ class History:
         """Episodes completed."""
         return len(self.lengths)
 
-    def record(self, episode: Episode) -> None:
-        """Append one episode and update the solved test."""
-        self.lengths.append(episode.length)
-        self.returns.append(episode.total_reward)
-        self.env_steps += episode.length
+    def add_episode(self, length: int, total_reward: float) -> None:
+        """Append one finished episode and update the solved test."""
+        self.lengths.append(int(length))
+        self.returns.append(float(total_reward))
         w = self.config.solved_window
         if (
             self.solved_at is None
@@ -211,13 +238,7 @@ class History:
     def rolling_mean(self, window: int | None = None, of: str = "returns") -> np.ndarray:
         """Mean of the last ``window`` episodes at each episode (fewer at the start): (E,)."""
         window = self.config.solved_window if window is None else window
-        x = np.asarray(self.lengths if of == "lengths" else self.returns, dtype=np.float64)
-        if x.size == 0:
-            return x
-        c = np.cumsum(np.concatenate([[0.0], x]))
-        idx = np.arange(1, x.size + 1)
-        lo = np.maximum(idx - window, 0)
-        return (c[idx] - c[lo]) / (idx - lo)
+        return trailing_mean(self.lengths if of == "lengths" else self.returns, window)
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers, JSON-serialisable."""
@@ -234,6 +255,19 @@ class History:
             "final_rolling_mean": float(final[-1]) if final.size else None,
             "interrupted": self.interrupted,
         }
+
+
+@dataclass
+class History(RunHistory[Config]):
+    """What a REINFORCE run produced: :class:`RunHistory` and the trained policy."""
+
+    policy: Policy | None = None
+    """The trained policy."""
+
+    def record(self, episode: Episode) -> None:
+        """Append one episode, count its steps and update the solved test."""
+        self.add_episode(episode.length, episode.total_reward)
+        self.env_steps += episode.length
 
     def to_csv(self, path: str | Path) -> None:
         """One row per episode: episode, length, return, rolling mean of returns."""

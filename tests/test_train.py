@@ -10,7 +10,14 @@ import pytest
 from reinforce.baselines import StandardizeBaseline
 from reinforce.policies import BernoulliPolicy
 from reinforce.rollout import Episode
-from reinforce.train import Config, History, reinforce_gradient, seed_streams, train
+from reinforce.train import (
+    Config,
+    History,
+    reinforce_gradient,
+    seed_streams,
+    trailing_mean,
+    train,
+)
 
 SHORT = Config(max_episodes=30, hidden=16)
 
@@ -175,3 +182,10 @@ def test_unlimited_env_needs_a_step_cap() -> None:
 def test_non_finite_observation_during_training_names_the_step() -> None:
     with pytest.raises(ValueError, match="non-finite observation at step 2 of episode 1"):
         train(Config(env_id="test/CorridorNaNObs-v0", max_episodes=2, hidden=4))
+
+
+def test_trailing_mean_by_hand():
+    """Mean of the last `window` values, fewer at the start; empty stays empty."""
+    np.testing.assert_allclose(trailing_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])
+    np.testing.assert_allclose(trailing_mean([2.0, 4.0], 10), [2.0, 3.0])
+    assert trailing_mean([], 3).shape == (0,)
