@@ -20,12 +20,11 @@ loop and returns a :class:`DQNHistory` with the same fields as
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from gymnasium import spaces
@@ -33,7 +32,7 @@ from gymnasium import spaces
 from .envs import make_env
 from .optim import OPTIMIZERS, make_optimizer
 from .policies import _init_weight, as_batch, check_observation_space
-from .train import RunHistory
+from .train import ConfigMethods, RunHistory, _is_int, _is_number, check_run_fields
 
 __all__ = [
     "LOSSES",
@@ -55,14 +54,6 @@ Params = dict[str, np.ndarray]
 
 #: names accepted by ``DQNConfig.loss`` and :func:`td_loss`
 LOSSES = ("huber", "mse")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 # ---------------------------------------------------------------- the Q-network
@@ -349,7 +340,7 @@ def dqn_seed_streams(
 
 
 @dataclass(frozen=True)
-class DQNConfig:
+class DQNConfig(ConfigMethods):
     """Every hyperparameter of a DQN run.
 
     Defaults: chosen by a small search on CartPole-v1 (a few seeds, about 100,000 steps
@@ -448,26 +439,9 @@ class DQNConfig:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if self.solved_threshold is not None and (
-            not _is_number(self.solved_threshold) or not math.isfinite(self.solved_threshold)
-        ):
-            raise ValueError(
-                f"solved_threshold must be a finite number or None, got {self.solved_threshold!r}"
-            )
         if not isinstance(self.double, bool):
             raise TypeError(f"double must be True or False, got {self.double!r}")
-        if not isinstance(self.stop_when_solved, bool):
-            raise TypeError(
-                f"stop_when_solved must be True or False, got {self.stop_when_solved!r}"
-            )
-
-    def replace(self, **changes: Any) -> DQNConfig:
-        """A copy with some fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (JSON-serialisable)."""
-        return dataclasses.asdict(self)
+        check_run_fields(self)
 
 
 # ---------------------------------------------------------------- the result

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import numpy as np
 
@@ -43,8 +43,35 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def check_run_fields(config: Any) -> None:
+    """Validate the fields every training config shares: ``solved_threshold`` and
+    ``stop_when_solved`` (raises ValueError / TypeError naming the field and value)."""
+    threshold = config.solved_threshold
+    if threshold is not None and (not _is_number(threshold) or not math.isfinite(threshold)):
+        raise ValueError(f"solved_threshold must be a finite number or None, got {threshold!r}")
+    if not isinstance(config.stop_when_solved, bool):
+        raise TypeError(
+            f"stop_when_solved must be True or False, got {config.stop_when_solved!r}"
+        )
+
+
+class ConfigMethods:
+    """``replace`` and ``to_dict`` for a frozen configuration dataclass.
+
+    Only mixed into dataclasses, which mypy cannot see from here: hence the ignores.
+    """
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class Config:
+class Config(ConfigMethods):
     """Every hyperparameter of a REINFORCE run. Defaults: the post's CartPole-v1 setup."""
 
     env_id: str = "CartPole-v1"
@@ -133,24 +160,7 @@ class Config:
             raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         if self.returns not in RETURNS:
             raise ValueError(f"returns must be one of {RETURNS}, got {self.returns!r}")
-        if self.solved_threshold is not None and (
-            not _is_number(self.solved_threshold) or not math.isfinite(self.solved_threshold)
-        ):
-            raise ValueError(
-                f"solved_threshold must be a finite number or None, got {self.solved_threshold!r}"
-            )
-        if not isinstance(self.stop_when_solved, bool):
-            raise TypeError(
-                f"stop_when_solved must be True or False, got {self.stop_when_solved!r}"
-            )
-
-    def replace(self, **changes: Any) -> Config:
-        """A copy with some fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (JSON-serialisable)."""
-        return dataclasses.asdict(self)
+        check_run_fields(self)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Config:
