@@ -18,9 +18,11 @@ from .baselines import (
     make_baseline,
 )
 from .checkpoint import load_policy, save_policy
+from .config import Config
 from .dqn import DQNConfig, DQNHistory, QNetwork, ReplayBuffer, train_dqn
 from .envs import make_env, make_vec_env
 from .gradcheck import numerical_gradient, relative_error
+from .history import History, RunHistory, trailing_mean
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
 from .plotting import plot_fraction_solved, plot_learning_curves, plot_sweep
 from .policies import (
@@ -62,7 +64,7 @@ from .tabular import (
     sample_episodes,
     softmax_policy,
 )
-from .train import Config, History, reinforce_gradient, seed_streams, train
+from .train import reinforce_gradient, seed_streams, train
 from .variance import (
     FixedBaseline,
     GradientStats,
@@ -104,6 +106,7 @@ __all__ = [
     "QNetwork",
     "RMSProp",
     "ReplayBuffer",
+    "RunHistory",
     "SolveTime",
     "StandardizeBaseline",
     "SweepResult",
@@ -163,6 +166,7 @@ __all__ = [
     "standardize",
     "sweep",
     "total_return",
+    "trailing_mean",
     "train",
     "train_dqn",
     "variance_ratio",

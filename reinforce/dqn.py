@@ -20,19 +20,22 @@ loop and returns a :class:`DQNHistory` with the same fields as
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
 
+from . import checks
 from .envs import make_env
+from .history import RunHistory, solved_threshold
 from .optim import OPTIMIZERS, make_optimizer
 from .policies import _init_weight, as_batch, check_observation_space
-from .train import ConfigMethods, RunHistory, _is_int, _is_number, check_run_fields
+from .train import interruptible, seed_streams, step_unless_diverged, stop_requested
 
 __all__ = [
     "LOSSES",
@@ -41,7 +44,6 @@ __all__ = [
     "QNetwork",
     "ReplayBuffer",
     "Transitions",
-    "dqn_seed_streams",
     "epsilon_at",
     "sync_target",
     "td_loss",
@@ -71,12 +73,9 @@ class QNetwork:
     """
 
     def __init__(self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator):
-        for name, value in (("obs_dim", obs_dim), ("n_actions", n_actions), ("hidden", hidden)):
-            if not _is_int(value):
-                raise TypeError(f"{name} must be an integer, got {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value!r}")
-        self.obs_dim, self.n_actions, self.hidden = int(obs_dim), int(n_actions), int(hidden)
+        self.obs_dim = checks.integer("obs_dim", obs_dim, low=1)
+        self.n_actions = checks.integer("n_actions", n_actions, low=1)
+        self.hidden = checks.integer("hidden", hidden, low=1)
         self.params: Params = {
             "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
             "b1": np.zeros(self.hidden),  # (H,)
@@ -131,7 +130,7 @@ def td_targets(
     gamma: float,
     next_q_online: np.ndarray | None = None,
 ) -> np.ndarray:
-    r"""The TD target y = r + γ (1 − terminated) max_a' Q⁻(s', a') (eq. ``eq-dqn-target``).
+    """The TD target y = r + γ (1 − terminated) max_a' Q⁻(s', a'). Implements eq-dqn-target.
 
     ``rewards`` (B,), ``next_q`` (B, n) the target network's values at s', ``terminated``
     (B,) bool. A terminal s' has no future, so its value is not bootstrapped; a
@@ -139,29 +138,24 @@ def td_targets(
     Given ``next_q_online`` (B, n), the online network's values at s', the target is
     Double DQN's: the online network picks a' = argmax, the target network rates it.
     """
-    if not (_is_number(gamma) and 0.0 <= gamma <= 1.0):
-        raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-    r = np.asarray(rewards, dtype=np.float64)
-    q = np.asarray(next_q, dtype=np.float64)
-    done = np.asarray(terminated, dtype=bool)
-    if q.ndim != 2 or r.shape != (q.shape[0],) or done.shape != r.shape:
-        raise ValueError(f"rewards (B,), next_q (B, n) and terminated (B,) disagree: "
-                         f"{r.shape}, {q.shape}, {done.shape}")
+    _check_target_inputs(rewards, next_q, terminated, next_q_online)  # (B,) (B, n) (B,)
     if next_q_online is None:
-        future = q.max(axis=1)  # (B,)
-    else:
-        online = np.asarray(next_q_online, dtype=np.float64)
-        if online.shape != q.shape:
-            raise ValueError(f"next_q_online must have shape {q.shape}, got {online.shape}")
-        future = q[np.arange(q.shape[0]), online.argmax(axis=1)]  # (B,): Double DQN
-    return r + gamma * np.where(done, 0.0, future)  # (B,)
+        future = next_q.max(axis=1)  # (B,)
+    else:  # Double DQN
+        future = next_q[np.arange(len(next_q)), next_q_online.argmax(axis=1)]  # (B,)
+    return rewards + gamma * np.where(terminated, 0.0, future)  # (B,)
 
 
-def _check_loss(loss: str, delta: float) -> None:
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if not (_is_number(delta) and math.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be finite and > 0, got {delta!r}")
+def _check_target_inputs(rewards: np.ndarray, next_q: np.ndarray, terminated: np.ndarray,
+                         next_q_online: np.ndarray | None) -> None:
+    """Refuse arrays whose shapes disagree: rewards (B,), next_q (B, n), terminated (B,),
+    next_q_online None or (B, n)."""
+    r, q, done = np.shape(rewards), np.shape(next_q), np.shape(terminated)
+    if len(q) != 2 or r != (q[0],) or done != r:
+        raise ValueError(f"rewards (B,), next_q (B, n) and terminated (B,) disagree: "
+                         f"{r}, {q}, {done}")
+    if next_q_online is not None and np.shape(next_q_online) != q:
+        raise ValueError(f"next_q_online must have shape {q}, got {np.shape(next_q_online)}")
 
 
 def _loss_and_slope(u: np.ndarray, loss: str, delta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -169,8 +163,11 @@ def _loss_and_slope(u: np.ndarray, loss: str, delta: float) -> tuple[np.ndarray,
     inside |u| ≤ δ, δ(|u| − δ/2) with the constant slope ±δ outside (``huber``)."""
     if loss == "mse":
         return 0.5 * u**2, u
-    a = np.abs(u)
-    return np.where(a <= delta, 0.5 * u**2, delta * (a - 0.5 * delta)), np.clip(u, -delta, delta)
+    if loss == "huber":
+        a = np.abs(u)
+        huber = np.where(a <= delta, 0.5 * u**2, delta * (a - 0.5 * delta))
+        return huber, np.clip(u, -delta, delta)
+    raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
 
 
 def td_loss(
@@ -182,12 +179,11 @@ def td_loss(
     loss: str = "huber",
     delta: float = 1.0,
 ) -> float:
-    r"""L(θ) = (1/B) Σ_i ℓ(Q_θ(s_i, a_i) − y_i) on the chosen actions (eq. ``eq-dqn-loss``).
+    """L(θ) = (1/B) Σ_i ℓ(Q_θ(s_i, a_i) − y_i) on the chosen actions. Implements eq-dqn-loss.
 
     ℓ(u) = u²/2 for ``mse``; for ``huber``, u²/2 while |u| ≤ δ and δ(|u| − δ/2) beyond.
     ``obs`` (B, D), ``actions`` (B,) integers, ``targets`` (B,) held fixed.
     """
-    _check_loss(loss, delta)
     values, _ = q.forward(obs)  # (B, n)
     u = values[np.arange(values.shape[0]), actions] - targets  # (B,): TD errors
     return float(np.mean(_loss_and_slope(u, loss, delta)[0]))
@@ -208,28 +204,31 @@ def td_loss_and_grad(
     taken receives it, and backprop carries it through W2, the ReLU mask and W1.
     The targets are constants: no gradient flows into the target network.
     """
-    _check_loss(loss, delta)
     x = q._batch(obs)  # (B, D)
     B = x.shape[0]
-    a = np.asarray(actions)
-    t = np.asarray(targets, dtype=np.float64)
-    if a.shape != (B,) or not np.issubdtype(a.dtype, np.integer):
-        raise ValueError(f"actions must be {B} integers, got shape {a.shape} ({a.dtype})")
-    if a.min(initial=0) < 0 or a.max(initial=0) >= q.n_actions:
-        raise ValueError(f"actions must lie in [0, {q.n_actions}), got {a!r}")
-    if t.shape != (B,):
-        raise ValueError(f"targets must have shape ({B},), got {t.shape}")
+    _check_batch(B, q.n_actions, actions, targets)  # actions (B,) in [0, n); targets (B,)
     values, h = q.forward(x)  # (B, n), (B, H)
     rows = np.arange(B)
-    u = values[rows, a] - t  # (B,): TD errors
+    u = values[rows, actions] - targets  # (B,): TD errors
     losses, du = _loss_and_slope(u, loss, delta)  # (B,), (B,)
     value = float(np.mean(losses))
     dq = np.zeros_like(values)  # (B, n): only the action taken has a loss
-    dq[rows, a] = du / B
+    dq[rows, actions] = du / B
     dh = dq @ q.params["W2"]  # (B, H)
     dh[h <= 0] = 0.0  # backprop through the ReLU
     grads = {"W1": dh.T @ x, "b1": dh.sum(axis=0), "W2": dq.T @ h, "b2": dq.sum(axis=0)}
     return value, grads
+
+
+def _check_batch(B: int, n_actions: int, actions: np.ndarray, targets: np.ndarray) -> None:
+    """Refuse actions that are not B integers in [0, n_actions), or targets not (B,)."""
+    a, t = np.asarray(actions), np.asarray(targets)
+    if a.shape != (B,) or not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"actions must be {B} integers, got shape {a.shape} ({a.dtype})")
+    if a.min(initial=0) < 0 or a.max(initial=0) >= n_actions:
+        raise ValueError(f"actions must lie in [0, {n_actions}), got {a!r}")
+    if t.shape != (B,):
+        raise ValueError(f"targets must have shape ({B},), got {t.shape}")
 
 
 # ---------------------------------------------------------------- replay and target network
@@ -256,12 +255,8 @@ class ReplayBuffer:
     """
 
     def __init__(self, capacity: int, obs_dim: int) -> None:
-        for name, value in (("capacity", capacity), ("obs_dim", obs_dim)):
-            if not _is_int(value):
-                raise TypeError(f"{name} must be an integer, got {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value!r}")
-        self.capacity = int(capacity)
+        self.capacity = checks.integer("capacity", capacity, low=1)
+        obs_dim = checks.integer("obs_dim", obs_dim, low=1)
         self.obs = np.zeros((self.capacity, obs_dim))  # (N, D)
         self.actions = np.zeros(self.capacity, dtype=np.int64)  # (N,)
         self.rewards = np.zeros(self.capacity)  # (N,)
@@ -289,8 +284,6 @@ class ReplayBuffer:
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> Transitions:
         """``batch_size`` filled slots drawn uniformly, with replacement."""
-        if not _is_int(batch_size) or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         idx = rng.integers(0, self.size, size=batch_size)  # only slots that hold data
@@ -300,10 +293,6 @@ class ReplayBuffer:
 
 def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
     """θ⁻ ← τ θ + (1 − τ) θ⁻ in place: a hard copy for τ = 1, Polyak averaging below."""
-    if not (_is_number(tau) and 0.0 < tau <= 1.0):
-        raise ValueError(f"tau must be in (0, 1], got {tau!r}")
-    if target.params.keys() != online.params.keys():
-        raise ValueError("target and online networks have different parameters")
     for k, theta in online.params.items():
         if tau == 1.0:
             target.params[k][...] = theta
@@ -313,34 +302,16 @@ def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
 
 def epsilon_at(step: int, start: float, end: float, decay_steps: int) -> float:
     """ε after ``step`` environment steps: linear from ``start`` to ``end`` over
-    ``decay_steps`` steps, then ``end`` (eq. ``eq-dqn-epsilon``)."""
-    if not _is_int(step) or step < 0:
-        raise ValueError(f"step must be an integer >= 0, got {step!r}")
-    if not _is_int(decay_steps) or decay_steps < 1:
-        raise ValueError(f"decay_steps must be an integer >= 1, got {decay_steps!r}")
+    ``decay_steps`` steps, then ``end``. Implements eq-dqn-epsilon."""
     frac = min(step / decay_steps, 1.0)
     return float(start + frac * (end - start))
-
-
-def dqn_seed_streams(
-    seed: int,
-) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator, int]:
-    """One seed → (init rng, replay rng, exploration rng, env seed), independent streams.
-
-    Spawned like :func:`reinforce.train.seed_streams`; the first child is the same, so a
-    seed gives the Q-network the same stream of initial weights a policy would get.
-    """
-    init_ss, replay_ss, explore_ss, env_ss = np.random.SeedSequence(seed).spawn(4)
-    env_seed = int(env_ss.generate_state(1)[0])
-    return (np.random.default_rng(init_ss), np.random.default_rng(replay_ss),
-            np.random.default_rng(explore_ss), env_seed)
 
 
 # ---------------------------------------------------------------- configuration
 
 
 @dataclass(frozen=True)
-class DQNConfig(ConfigMethods):
+class DQNConfig:
     """Every hyperparameter of a DQN run.
 
     Defaults: chosen by a small search on CartPole-v1 (a few seeds, about 100,000 steps
@@ -406,55 +377,51 @@ class DQNConfig(ConfigMethods):
     """End training at the first episode where the task counts as solved."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.env_id, str) or not self.env_id:
-            raise ValueError(f"env_id must be a non-empty string, got {self.env_id!r}")
-        ints = ("seed", "hidden", "buffer_size", "batch_size", "learning_starts", "train_every",
-                "target_update", "epsilon_decay_steps", "max_episodes", "solved_window")
-        for name in ints:
-            value = getattr(self, name)
-            if not _is_int(value):
-                raise TypeError(f"{name} must be an integer, got {value!r}")
-            low = 0 if name in ("seed", "learning_starts") else 1
-            if value < low:
-                raise ValueError(f"{name} must be >= {low}, got {value!r}")
-        for name in ("max_env_steps", "max_steps"):
-            value = getattr(self, name)
-            if value is not None and (not _is_int(value) or value < 1):
-                raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
-        for name in ("lr", "eps", "huber_delta"):
-            value = getattr(self, name)
-            if not _is_number(value) or not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-        for name in ("gamma", "epsilon_start", "epsilon_end"):
-            value = getattr(self, name)
-            if not _is_number(value) or not (0.0 <= value <= 1.0):
-                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-        for name in ("decay_rate", "beta1", "beta2"):
-            value = getattr(self, name)
-            if not _is_number(value) or not (0.0 <= value < 1.0):
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-        if not _is_number(self.tau) or not (0.0 < self.tau <= 1.0):
-            raise ValueError(f"tau must be in (0, 1], got {self.tau!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if not isinstance(self.double, bool):
-            raise TypeError(f"double must be True or False, got {self.double!r}")
-        check_run_fields(self)
+        valid = {
+            "env_id": checks.name_string("env_id", self.env_id),
+            **{n: checks.integer(n, getattr(self, n), low=0) for n in ("seed", "learning_starts")},
+            **{n: checks.integer(n, getattr(self, n), low=1) for n in (
+                "hidden", "buffer_size", "batch_size", "train_every", "target_update",
+                "epsilon_decay_steps", "max_episodes", "solved_window")},
+            **{n: checks.optional_integer(n, getattr(self, n))
+               for n in ("max_env_steps", "max_steps")},
+            **{n: checks.positive(n, getattr(self, n)) for n in ("lr", "eps", "huber_delta")},
+            **{n: checks.interval(n, getattr(self, n), 0, 1)
+               for n in ("gamma", "epsilon_start", "epsilon_end")},
+            **{n: checks.interval(n, getattr(self, n), 0, 1, closed="low")
+               for n in ("decay_rate", "beta1", "beta2")},
+            "tau": checks.interval("tau", self.tau, 0, 1, closed="high"),
+            "optimizer": checks.choice("optimizer", self.optimizer, OPTIMIZERS),
+            "loss": checks.choice("loss", self.loss, LOSSES),
+            "double": checks.flag("double", self.double),
+            "solved_threshold": checks.optional_number("solved_threshold", self.solved_threshold),
+            "stop_when_solved": checks.flag("stop_when_solved", self.stop_when_solved),
+        }
+        for name, value in valid.items():  # plain Python values: to_dict() is JSON-ready
+            object.__setattr__(self, name, value)
+
+    def replace(self, **changes: Any) -> DQNConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
 
 
 # ---------------------------------------------------------------- the result
 
 
 @dataclass
-class DQNHistory(RunHistory[DQNConfig]):
+class DQNHistory(RunHistory):
     """What a DQN run produced: :class:`~reinforce.train.RunHistory` (the fields and
     methods of REINFORCE's ``History``, so the same statistics and plots apply) and
     DQN's own ``q_network``, ``losses`` and ``epsilons``. ``env_steps`` includes an
     unfinished last episode.
     """
 
+    config: DQNConfig
+    """The configuration that was run."""
     q_network: QNetwork | None = None
     """The trained online Q-network."""
     losses: list[float] = field(default_factory=list)
@@ -483,28 +450,24 @@ def train_dqn(
         raise ValueError(f"action_space {env.action_space!r} is not Discrete: DQN takes a max "
                          "over actions, so it needs a finite set of them")
     obs_dim, n_actions = check_observation_space(env.observation_space), int(env.action_space.n)
-    init_rng, replay_rng, explore_rng, env_seed = dqn_seed_streams(config.seed)
+    init_rng, replay_rng, explore_rng, env_seed = seed_streams(config.seed, 3)
     q = QNetwork(obs_dim, n_actions, config.hidden, init_rng)
     q_target = q.copy()
     buffer = ReplayBuffer(config.buffer_size, obs_dim)
     optimizer = make_optimizer(config.optimizer, config.lr, decay_rate=config.decay_rate,
                                eps=config.eps, beta1=config.beta1, beta2=config.beta2)
-    threshold = config.solved_threshold
-    if threshold is None and env.spec is not None and env.spec.reward_threshold is not None:
-        threshold = float(env.spec.reward_threshold)
-    history = DQNHistory(config=config, threshold=threshold, q_network=q, optimizer=optimizer)
+    history = DQNHistory(config=config, threshold=solved_threshold(config.solved_threshold, env),
+                         q_network=q, optimizer=optimizer)
     step_cap = math.inf if config.max_env_steps is None else config.max_env_steps
 
-    start = time.perf_counter()
-    try:
-        obs, _ = env.reset(seed=env_seed)
-        obs = np.asarray(obs, dtype=np.float64)
+    with closing(env), interruptible(history, catch_interrupt=False):
+        obs = np.asarray(env.reset(seed=env_seed)[0], dtype=np.float64)
         length, total, losses = 0, 0.0, []
         stop = False
         while not stop and history.episodes < config.max_episodes and history.env_steps < step_cap:
-            eps = epsilon_at(history.env_steps, config.epsilon_start, config.epsilon_end,
-                             config.epsilon_decay_steps)
-            if explore_rng.random() < eps:
+            epsilon = epsilon_at(history.env_steps, config.epsilon_start, config.epsilon_end,
+                                 config.epsilon_decay_steps)
+            if explore_rng.random() < epsilon:
                 action = int(explore_rng.integers(n_actions))  # explore: a uniform action
             else:
                 action = q.greedy(obs)
@@ -525,7 +488,10 @@ def train_dqn(
                 loss, grads = td_loss_and_grad(q, batch.obs, batch.actions, y,
                                                loss=config.loss, delta=config.huber_delta)
                 # the optimisers climb (ascent convention): hand them −∇L to descend the loss
-                optimizer.step(q.params, {k: -g for k, g in grads.items()})
+                descent = {k: -g for k, g in grads.items()}
+                if not step_unless_diverged(optimizer, q.params, descent, history,
+                                            q.q_values, batch.obs):
+                    break
                 history.updates += 1
                 losses.append(loss)
             if steps > config.learning_starts and steps % config.target_update == 0:
@@ -534,15 +500,8 @@ def train_dqn(
             if terminated or truncated:
                 history.add_episode(length, total)
                 history.losses.append(float(np.mean(losses)) if losses else math.nan)
-                history.epsilons.append(eps)
-                history.wall_seconds = time.perf_counter() - start
-                if callback is not None and callback(history) is False:
-                    stop = True
-                if config.stop_when_solved and history.solved_at is not None:
-                    stop = True
+                history.epsilons.append(epsilon)
+                stop = stop_requested(history, callback)
                 obs = np.asarray(env.reset()[0], dtype=np.float64)
                 length, total, losses = 0, 0.0, []
-    finally:
-        env.close()
-        history.wall_seconds = time.perf_counter() - start
     return history

@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .train import trailing_mean
+from .history import trailing_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from .history import RunHistory
     from .sweep import SweepResult
-    from .train import RunHistory
 
 __all__ = ["plot_fraction_solved", "plot_learning_curve", "plot_learning_curves", "plot_sweep"]
 
 
-def plot_learning_curve(history: RunHistory[Any], ax: Axes | None = None, *,
+def plot_learning_curve(history: RunHistory, ax: Axes | None = None, *,
                         window: int | None = None, label: str | None = None) -> Axes:
     """Per-episode returns (faint) and their rolling mean, with the solved threshold."""
     import matplotlib.pyplot as plt

@@ -13,7 +13,6 @@ from reinforce.dqn import (
     DQNHistory,
     QNetwork,
     ReplayBuffer,
-    dqn_seed_streams,
     epsilon_at,
     sync_target,
     td_loss,
@@ -22,7 +21,8 @@ from reinforce.dqn import (
     train_dqn,
 )
 from reinforce.gradcheck import numerical_gradient, relative_error
-from reinforce.train import History, seed_streams
+from reinforce.history import History
+from reinforce.train import seed_streams
 
 Params = dict[str, np.ndarray]
 
@@ -138,9 +138,8 @@ def test_replay_buffer_bad_inputs() -> None:
     buffer = ReplayBuffer(4, D)
     with pytest.raises(ValueError, match="empty"):
         buffer.sample(2, np.random.default_rng(0))
-    _fill(buffer, 1)
-    with pytest.raises(ValueError, match="batch_size"):
-        buffer.sample(0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        DQNConfig(batch_size=0)  # the boundary: sample() trusts its batch size
 
 
 # ---------------------------------------------------------------- ε schedule and target network
@@ -155,11 +154,12 @@ def test_epsilon_schedule_hand_computed(step: int, expected: float) -> None:
     assert epsilon_at(step, 1.0, 0.05, 1000) == pytest.approx(expected)
 
 
-def test_epsilon_schedule_rejects_bad_inputs() -> None:
-    with pytest.raises(ValueError, match="step"):
-        epsilon_at(-1, 1.0, 0.1, 10)
-    with pytest.raises(ValueError, match="decay_steps"):
-        epsilon_at(0, 1.0, 0.1, 0)
+def test_epsilon_schedule_inputs_are_checked_by_the_config() -> None:
+    # epsilon_at reads like its equation; the config refuses what would break it
+    with pytest.raises(ValueError, match="epsilon_decay_steps must be >= 1, got 0"):
+        DQNConfig(epsilon_decay_steps=0)
+    with pytest.raises(ValueError, match=r"epsilon_end must be in \[0, 1\], got 1.5"):
+        DQNConfig(epsilon_end=1.5)
 
 
 def test_target_sync_hard_copy_is_independent() -> None:
@@ -177,8 +177,8 @@ def test_target_sync_polyak() -> None:
     sync_target(target, online, tau=0.25)
     for k in online.params:
         np.testing.assert_allclose(target.params[k], 0.25 * online.params[k] + 0.75 * before[k])
-    with pytest.raises(ValueError, match="tau"):
-        sync_target(target, online, tau=0.0)
+    with pytest.raises(ValueError, match=r"tau must be in \(0, 1\], got 0.0"):
+        DQNConfig(tau=0.0)  # the boundary: sync_target trusts its tau
 
 
 def test_target_network_synced_every_k_steps_in_training(
@@ -210,9 +210,10 @@ def test_target_network_synced_every_k_steps_in_training(
 
 
 def test_seed_streams_share_the_init_stream_with_reinforce() -> None:
-    init_dqn = dqn_seed_streams(7)[0]
-    init_pg = seed_streams(7)[0]
+    init_dqn, replay, explore, env_seed_dqn = seed_streams(7, 3)
+    init_pg, _, env_seed_pg = seed_streams(7)
     np.testing.assert_array_equal(init_dqn.random(5), init_pg.random(5))
+    assert replay.random() != explore.random() and env_seed_dqn != env_seed_pg
 
 
 # ---------------------------------------------------------------- configuration
@@ -261,16 +262,18 @@ def test_bad_function_inputs_name_the_parameter() -> None:
     obs = np.zeros((3, D))
     with pytest.raises(ValueError, match="loss"):
         td_loss(q, obs, np.zeros(3, dtype=np.int64), np.zeros(3), loss="l1")
-    with pytest.raises(ValueError, match="delta"):
-        td_loss_and_grad(q, obs, np.zeros(3, dtype=np.int64), np.zeros(3), delta=-1.0)
+    with pytest.raises(ValueError, match=r"huber_delta must be finite and > 0, got -1\.0"):
+        DQNConfig(huber_delta=-1.0)  # the boundary: the loss trusts its delta
     with pytest.raises(ValueError, match="actions"):
         td_loss_and_grad(q, obs, np.array([0, 1, N_ACT]), np.zeros(3))
     with pytest.raises(ValueError, match="targets"):
         td_loss_and_grad(q, obs, np.zeros(3, dtype=np.int64), np.zeros(4))
     with pytest.raises(ValueError, match="obs"):
         q.q_values(np.zeros((3, D + 1)))
-    with pytest.raises(ValueError, match="gamma"):
-        td_targets(np.zeros(2), np.zeros((2, 2)), np.zeros(2, dtype=bool), 1.1)
+    with pytest.raises(ValueError, match="disagree"):
+        td_targets(np.zeros(2), np.zeros((3, 2)), np.zeros(2, dtype=bool), 0.9)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\], got 1.1"):
+        DQNConfig(gamma=1.1)  # the boundary: td_targets trusts its gamma
     with pytest.raises(ValueError, match="hidden"):
         QNetwork(D, N_ACT, 0, np.random.default_rng(0))
 
@@ -329,3 +332,22 @@ def test_dqn_learns_cartpole_clearly_better_than_random() -> None:
     history = train_dqn(config)
     late = np.mean(history.lengths[-10:])
     assert late > 3 * 22, f"mean length of the last 10 episodes only {late:.1f}"
+
+
+def test_dqn_config_numpy_scalars_become_plain_python_values() -> None:
+    import json
+
+    c = DQNConfig(seed=np.int64(3), batch_size=np.int64(32), tau=np.float64(0.5),
+                  double=np.bool_(False), max_env_steps=np.int64(100))
+    assert type(c.seed) is int and type(c.batch_size) is int and type(c.tau) is float
+    assert c.double is False and type(c.max_env_steps) is int
+    assert DQNConfig(**json.loads(json.dumps(c.to_dict()))) == c
+    assert c.replace(tau=0.25).tau == 0.25
+
+
+def test_an_overflowing_update_stops_dqn_and_keeps_finite_weights() -> None:
+    history = train_dqn(DQNConfig(optimizer="sgd", lr=1e308, max_env_steps=300,
+                                  learning_starts=50, hidden=8))
+    assert history.diverged and history.updates == 0 and history.env_steps < 300
+    assert history.q_network is not None
+    assert all(np.isfinite(v).all() for v in history.q_network.params.values())

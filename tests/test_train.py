@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
 from reinforce.baselines import StandardizeBaseline
+from reinforce.config import Config
+from reinforce.history import History, trailing_mean
 from reinforce.policies import BernoulliPolicy
 from reinforce.rollout import Episode
-from reinforce.train import (
-    Config,
-    History,
-    reinforce_gradient,
-    seed_streams,
-    trailing_mean,
-    train,
-)
+from reinforce.train import reinforce_gradient, seed_streams, train
 
 SHORT = Config(max_episodes=30, hidden=16)
 
@@ -189,3 +185,62 @@ def test_trailing_mean_by_hand():
     np.testing.assert_allclose(trailing_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])
     np.testing.assert_allclose(trailing_mean([2.0, 4.0], 10), [2.0, 3.0])
     assert trailing_mean([], 3).shape == (0,)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam"])
+def test_an_update_that_overflows_stops_training_and_keeps_the_last_finite_policy(
+    optimizer: str,
+) -> None:
+    # lr = 1e308: the very first step overflows every weight it touches to ±inf
+    h = train(SHORT.replace(optimizer=optimizer, lr=1e308))
+    assert h.diverged and h.updates == 0 and h.episodes == SHORT.batch_size
+    assert h.summary()["diverged"] is True
+    untrained = train(SHORT.replace(max_episodes=SHORT.batch_size - 1)).policy  # no update
+    assert h.policy is not None and untrained is not None
+    for k, v in h.policy.params.items():
+        np.testing.assert_array_equal(v, untrained.params[k])
+
+
+def test_a_stable_run_does_not_diverge() -> None:
+    h = train(SHORT)
+    assert not h.diverged and h.summary()["diverged"] is False
+
+
+def test_numpy_scalars_become_plain_python_values() -> None:
+    c = Config(seed=np.int64(8), hidden=np.int32(16), lr=np.float64(0.01),
+               gamma=np.float32(0.5), max_steps=np.int64(50), solved_threshold=np.float64(10),
+               stop_when_solved=np.bool_(True))
+    assert c.seed == 8 and type(c.seed) is int and type(c.hidden) is int
+    assert type(c.lr) is float and type(c.gamma) is float and c.gamma == 0.5
+    assert type(c.max_steps) is int and type(c.solved_threshold) is float
+    assert c.stop_when_solved is True
+    values = c.to_dict()
+    assert all(type(v) in (str, int, float, bool, type(None)) for v in values.values())
+    assert Config.from_dict(json.loads(json.dumps(values))) == c
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error", "message"),
+    [
+        ("lr", "0.1", TypeError, "lr must be a number"),
+        ("gamma", float("nan"), ValueError, "gamma must be in \\[0, 1\\], got nan"),
+        ("num_envs", 0, ValueError, "num_envs must be >= 1, got 0"),
+        ("blame_window", 2.5, TypeError, "blame_window must be an integer, got 2.5"),
+        ("value_l2", -1.0, ValueError, "value_l2 must be finite and >= 0, got -1.0"),
+        ("solved_threshold", float("inf"), ValueError, "solved_threshold must be a finite"),
+        ("stop_when_solved", 1, TypeError, "stop_when_solved must be True or False, got 1"),
+        ("env_id", "", ValueError, "env_id must be a non-empty string"),
+        ("max_steps", 2.0, TypeError, "max_steps must be an integer >= 1 or None, got 2.0"),
+    ],
+)
+def test_more_bad_config_values(field, value, error, message) -> None:
+    with pytest.raises(error, match=message):
+        Config(**{field: value})
+
+
+def test_seed_streams_with_more_generators_keep_the_first_and_differ() -> None:
+    two = seed_streams(5)
+    three = seed_streams(5, 3)
+    assert len(two) == 3 and len(three) == 4
+    assert two[0].random() == three[0].random()  # the initial weights' stream is shared
+    assert isinstance(two[-1], int) and isinstance(three[-1], int)
