@@ -16,9 +16,11 @@ from .baselines import (
     StandardizeBaseline,
     ValueBaseline,
     make_baseline,
+    standardize,
 )
 from .checkpoint import load_policy, save_policy
 from .config import Config
+from .credit import CREDITS, assign_credit, blame_window, reward_to_go, total_return
 from .dqn import DQNConfig, DQNHistory, QNetwork, ReplayBuffer, train_dqn
 from .envs import make_env, make_vec_env
 from .gradcheck import numerical_gradient, relative_error
@@ -36,7 +38,6 @@ from .policies import (
     sigmoid,
 )
 from .presets import PRESETS, preset
-from .returns import RETURNS, blame_window, compute_returns, discount, standardize, total_return
 from .rollout import Episode, collect_episodes, run_episode
 from .stats import (
     Estimate,
@@ -80,10 +81,10 @@ __version__ = "0.1.0"
 __all__ = [
     "BASELINES",
     "CARTPOLE",
+    "CREDITS",
     "INVERTED_PENDULUM",
     "OPTIMIZERS",
     "PRESETS",
-    "RETURNS",
     "SGD",
     "Adam",
     "Baseline",
@@ -116,13 +117,12 @@ __all__ = [
     "ValueBaseline",
     "__version__",
     "animate_cartpole",
+    "assign_credit",
     "blame_window",
     "bootstrap_ci",
     "cartpole_html",
     "chain_mdp",
     "collect_episodes",
-    "compute_returns",
-    "discount",
     "discounted_visitation",
     "draw_cartpole",
     "expand_grid",
@@ -157,6 +157,7 @@ __all__ = [
     "reinforce_estimates",
     "reinforce_gradient",
     "relative_error",
+    "reward_to_go",
     "run_episode",
     "sample_episodes",
     "save_policy",

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .checks import integer, is_integer, positive
+
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.axes import Axes
@@ -71,19 +73,16 @@ class CartPoleGeometry:
     cart_height: float = 0.3
 
     def __post_init__(self) -> None:
+        integer("obs_dim", self.obs_dim, low=2)
         for name in ("x_index", "theta_index"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not (
-                0 <= value < self.obs_dim
-            ):
+            if not (is_integer(value) and 0 <= value < self.obs_dim):
                 raise ValueError(f"{name} must be an integer in [0, {self.obs_dim}), "
                                  f"got {value!r}")
         if self.x_index == self.theta_index:
             raise ValueError(f"x_index and theta_index must differ, got {self.x_index} twice")
         for name in ("pole_length", "x_limit", "cart_width", "cart_height"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+            positive(name, getattr(self, name))
 
 
 #: Gymnasium's CartPole: full pole length 2 × 0.5; leaving |x| ≤ 2.4 ends the episode
@@ -170,10 +169,8 @@ def draw_cartpole(ax: Axes, state: np.ndarray, *, geometry: CartPoleGeometry = C
 
 def frame_steps(T: int, every: int) -> np.ndarray:
     """The steps an animation of T states shows: 0, every, 2·every, … and always T − 1."""
-    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-        raise ValueError(f"every must be an integer >= 1, got {every!r}")
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
+    integer("every", every, low=1)
+    integer("T", T, low=1)
     steps = np.arange(0, T, every)
     return steps if steps[-1] == T - 1 else np.append(steps, T - 1)  # end on the final state
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .returns import standardize
+from .checks import non_negative
 
 __all__ = [
     "BASELINES",
@@ -40,12 +40,24 @@ __all__ = [
     "ValueBaseline",
     "make_baseline",
     "quadratic_features",
+    "standardize",
 ]
 
 #: names accepted by :func:`make_baseline` (and ``Config.baseline``)
 BASELINES = ("none", "mean", "standardize", "standardize_batch", "value")
 
 Arrays = list[np.ndarray]
+
+
+def standardize(x: np.ndarray) -> np.ndarray:
+    """(x − mean) / std; all zeros when the std is 0 (a constant carries no signal)."""
+    x = np.asarray(x, dtype=np.float64)
+    # test for a constant directly: the mean of n equal floats can differ from them by
+    # one rounding step, which would leave a tiny nonzero std to divide by
+    if x.size == 0 or np.all(x == x.flat[0]):
+        return np.zeros_like(x)
+    centred = x - x.mean()
+    return centred / np.sqrt(np.mean(centred**2))
 
 
 class Baseline(ABC):
@@ -93,6 +105,7 @@ class StandardizeBaseline(Baseline):
     def advantages(
         self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
     ) -> Arrays:
+        """A_t = (G_t − Ḡ) / σ_G. Implements eq-std-advantage."""
         if self.per_episode:
             return [standardize(G) for G in returns]
         flat = standardize(np.concatenate(returns))
@@ -123,9 +136,7 @@ class ValueBaseline(Baseline):
     name = "value"
 
     def __init__(self, l2: float = 1e-3) -> None:
-        if not (np.isfinite(l2) and l2 >= 0):
-            raise ValueError(f"l2 must be finite and >= 0, got {l2!r}")
-        self.l2 = float(l2)
+        self.l2 = non_negative("l2", l2)
         self.w: np.ndarray | None = None  # (F,) once fitted
 
     def predict(self, obs: np.ndarray) -> np.ndarray:

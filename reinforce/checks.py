@@ -67,13 +67,13 @@ def optional_integer(name: str, value: Any, *, low: int = 1) -> int | None:
 
 def _number(name: str, value: Any, what: str) -> float:
     if not is_number(value):
-        raise TypeError(f"{name} must be a number ({what}), got {value!r}")
+        raise TypeError(f"{name} must be a number {what}, got {value!r}")
     return float(value)
 
 
 def positive(name: str, value: Any) -> float:
     """A finite number > 0."""
-    x = _number(name, value, "finite and > 0")
+    x = _number(name, value, "> 0")
     if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     return x
@@ -81,15 +81,15 @@ def positive(name: str, value: Any) -> float:
 
 def non_negative(name: str, value: Any) -> float:
     """A finite number >= 0."""
-    x = _number(name, value, "finite and >= 0")
+    x = _number(name, value, ">= 0")
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return x
 
 
 def interval(name: str, value: Any, low: float, high: float, *, closed: str = "both") -> float:
-    """A number in [low, high]; ``closed`` is ``"both"``, ``"low"`` ([low, high)) or
-    ``"high"`` ((low, high])."""
+    """A number in [low, high]; ``closed`` is ``"both"``, ``"low"`` ([low, high)),
+    ``"high"`` ((low, high]) or ``"neither"`` ((low, high))."""
     left = "[" if closed in ("both", "low") else "("
     right = "]" if closed in ("both", "high") else ")"
     where = f"{left}{low:g}, {high:g}{right}"

@@ -23,8 +23,8 @@ from .checks import (
     optional_number,
     positive,
 )
+from .credit import CREDITS
 from .optim import OPTIMIZERS
-from .returns import RETURNS
 
 __all__ = ["Config"]
 
@@ -60,11 +60,12 @@ class Config:
     """Adam's first-moment decay β₁."""
     beta2: float = 0.999
     """Adam's second-moment decay β₂."""
-    returns: str = "reward_to_go"
-    """Per-step signal: ``reward_to_go`` (discounted), ``episode`` (whole return) or
-    ``blame_window`` (the post's original CartPole-v0 shaping)."""
+    credit: str = "reward_to_go"
+    """What each action is credited with (:mod:`reinforce.credit`): ``reward_to_go``
+    (discounted, the post's), ``total_return`` (the whole episode's) or ``blame_window``
+    (the post's original CartPole-v0 shaping)."""
     blame_window: int = 10
-    """N, the number of final actions blamed for a failure when ``returns="blame_window"``."""
+    """N, the number of final actions blamed for a failure when ``credit="blame_window"``."""
     baseline: str = "standardize"
     """One of ``none``, ``mean``, ``standardize`` (per episode, the post's),
     ``standardize_batch``, ``value`` (learned V(s))."""
@@ -98,7 +99,7 @@ class Config:
                for n in ("decay_rate", "beta1", "beta2")},
             "optimizer": choice("optimizer", self.optimizer, OPTIMIZERS),
             "baseline": choice("baseline", self.baseline, BASELINES),
-            "returns": choice("returns", self.returns, RETURNS),
+            "credit": choice("credit", self.credit, CREDITS),
             "solved_threshold": optional_number("solved_threshold", self.solved_threshold),
             "stop_when_solved": flag("stop_when_solved", self.stop_when_solved),
         }

@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import VectorEnv
 
+from .checks import integer, name_string, optional_integer
 from .policies import check_action_space, check_observation_space
 
 __all__ = ["describe_space", "make_env", "make_vec_env", "time_limit"]
@@ -27,12 +28,8 @@ def make_env(env_id: str, *, max_steps: int | None = None, **kwargs: Any) -> gym
     environment that has no time limit of its own. Extra keyword arguments (e.g.
     ``render_mode``) go to ``gym.make``.
     """
-    if not isinstance(env_id, str) or not env_id:
-        raise ValueError(f"env_id must be a non-empty string, got {env_id!r}")
-    if max_steps is not None and (
-        isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1
-    ):
-        raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
+    name_string("env_id", env_id)
+    max_steps = optional_integer("max_steps", max_steps)
     if env_id not in gym.registry:
         raise ValueError(f"env_id {env_id!r} is not a registered Gymnasium environment")
     try:
@@ -61,13 +58,12 @@ def make_vec_env(env_id: str, num_envs: int, *, max_steps: int | None = None) ->
     ``step`` (``AutoresetMode.NEXT_STEP``), which :func:`reinforce.rollout.collect_episodes`
     handles.
     """
-    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-        raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+    num_envs = integer("num_envs", num_envs, low=1)
     make_env(env_id, max_steps=max_steps).close()  # the checks, on a single copy
     if max_steps is None:
-        return gym.make_vec(env_id, num_envs=int(num_envs))
+        return gym.make_vec(env_id, num_envs=num_envs)
     # a step cap of our own: TimeLimit around every sub-environment
-    return gym.make_vec(env_id, num_envs=int(num_envs), vectorization_mode="sync",
+    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
                         max_episode_steps=max_steps)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .checks import integer
 from .history import trailing_mean
 
 if TYPE_CHECKING:
@@ -103,8 +104,7 @@ def plot_learning_curves(
             window = _common(result, "solved_window")
         curves = {result.label(p): result.curves(p) for p in result.points if result.curves(p)}
     window = 100 if window is None else window
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}")
+    window = integer("window", window, low=1)
     ax = _axes(ax)
     for i, (label, runs) in enumerate(curves.items()):
         runs = [trailing_mean(r, window) for r in runs if len(r)]

@@ -15,6 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from .checks import integer
 from .policies import Policy
 
 __all__ = ["Episode", "collect_episodes", "run_episode"]
@@ -129,9 +130,7 @@ def collect_episodes(
     mode = envs.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
     if mode != gym.vector.AutoresetMode.NEXT_STEP:
         raise ValueError(f"envs must use AutoresetMode.NEXT_STEP, got {mode!r}")
-    if (isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer))
-            or n_episodes < 1):
-        raise ValueError(f"n_episodes must be an integer >= 1, got {n_episodes!r}")
+    n_episodes = integer("n_episodes", n_episodes, low=1)
     M = envs.num_envs
     obs, _ = envs.reset(seed=seed)
     x = _finite(obs, "observation", 0, first_episode)  # (M, D)

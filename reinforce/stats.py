@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .checks import flag, integer, interval
+
 __all__ = [
     "Estimate",
     "SolveTime",
@@ -74,13 +76,11 @@ def _scores(x: object, name: str) -> np.ndarray:
 
 
 def _check_confidence(confidence: float) -> None:
-    if not (isinstance(confidence, (float, int)) and 0.0 < confidence < 1.0):
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    interval("confidence", confidence, 0, 1, closed="neither")
 
 
 def _check_n_boot(n_boot: int) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+    integer("n_boot", n_boot, low=1)
 
 
 def _check_rng(rng: object) -> None:
@@ -189,8 +189,7 @@ def _pair(x: ArrayLike, y: ArrayLike, higher_is_better: bool) -> tuple[np.ndarra
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"x and y must have the same number of tasks, got {a.shape[1]} "
                          f"and {b.shape[1]}")
-    if not isinstance(higher_is_better, bool):
-        raise TypeError(f"higher_is_better must be True or False, got {higher_is_better!r}")
+    flag("higher_is_better", higher_is_better)
     return (a, b) if higher_is_better else (-a, -b)
 
 

@@ -33,7 +33,7 @@ and the REINFORCE estimate with undiscounted reward-to-go,
 
 has expectation ∇J(θ) exactly: the γ^t that the theorem puts in front of step t is
 the probability that step t happens at all. In the package's terms this is
-``reinforce_gradient(policy, episodes, gamma=1.0, returns="reward_to_go",
+``reinforce_gradient(policy, episodes, gamma=1.0, credit="reward_to_go",
 baseline="none")`` on :meth:`TabularEpisodes.to_episodes`.
 """
 
@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import integer, interval
 from .policies import Params, Policy, log_softmax
 from .rollout import Episode
 
@@ -65,22 +66,6 @@ __all__ = [
 
 #: how far a row of probabilities may be from summing to 1
 _ATOL = 1e-10
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_gamma(gamma: Any) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)):
-        raise ValueError(f"gamma must be a number in [0, 1), got {gamma!r}")
-    if not 0.0 <= gamma < 1.0:
-        raise ValueError(f"gamma must be in [0, 1), got {gamma!r}")
-    return float(gamma)
 
 
 def _float_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -142,7 +127,7 @@ class TabularMDP:
         R = _float_array("R", self.R, (S, A))
         mu0 = _float_array("mu0", self.mu0, (S,))
         _check_distributions("mu0", mu0)
-        gamma = _check_gamma(self.gamma)
+        gamma = interval("gamma", self.gamma, 0, 1, closed="low")
         for name, value in (("P", P), ("R", R), ("mu0", mu0)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
@@ -174,10 +159,8 @@ def chain_mdp(n_states: int = 3, slip: float = 0.1, gamma: float = 0.9) -> Tabul
     and small, the right one far and large: which one a policy should go for depends
     on γ.
     """
-    n_states = _check_int("n_states", n_states, 2)
-    if not (isinstance(slip, (int, float, np.floating)) and 0.0 <= slip <= 1.0):
-        raise ValueError(f"slip must be a number in [0, 1], got {slip!r}")
-    S = n_states
+    S = integer("n_states", n_states, low=2)
+    slip = interval("slip", slip, 0, 1)
     P = np.zeros((S, 2, S))
     for s in range(S):
         left, right = max(s - 1, 0), min(s + 1, S - 1)
@@ -197,8 +180,8 @@ def random_mdp(
     n_states: int, n_actions: int, gamma: float, rng: np.random.Generator
 ) -> TabularMDP:
     """Dirichlet(1) transition rows and start distribution, standard normal rewards."""
-    S = _check_int("n_states", n_states, 1)
-    A = _check_int("n_actions", n_actions, 1)
+    S = integer("n_states", n_states, low=1)
+    A = integer("n_actions", n_actions, low=1)
     P = rng.dirichlet(np.ones(S), size=(S, A))  # (S, A, S)
     R = rng.standard_normal((S, A))
     mu0 = rng.dirichlet(np.ones(S))
@@ -414,7 +397,7 @@ def sample_episodes(
     advance together, one vectorised step at a time, over those still running; the
     result depends only on the arguments and the state of ``rng``.
     """
-    n = _check_int("n_episodes", n_episodes, 1)
+    n = integer("n_episodes", n_episodes, low=1)
     pi = softmax_policy(_check_theta(mdp, theta))
     cdf_pi = np.cumsum(pi, axis=1)  # (S, A)
     cdf_P = np.cumsum(mdp.P, axis=2)  # (S, A, S)
@@ -446,7 +429,7 @@ def reinforce_estimates(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndar
     undiscounted reward-to-go, because the episodes of :func:`sample_episodes` already
     end with probability 1 − γ per step. Their mean is an unbiased estimate of ∇J(θ);
     the sum over episodes equals the package's ``reinforce_gradient(...,
-    gamma=1.0, returns="reward_to_go", baseline="none")`` for
+    gamma=1.0, credit="reward_to_go", baseline="none")`` for
     :class:`TabularSoftmaxPolicy`.
     """
     t = np.array(theta, dtype=np.float64)

@@ -3,7 +3,7 @@
 One update, as in the reference post::
 
     repeat batch_size times:  play an episode with π_θ, keep (s_t, a_t, r_t)
-    for every episode:         G_t = returns (reward-to-go by default)
+    for every episode:         G_t = credit (reward-to-go by default)
     for the batch:             A_t = baseline(G)          (standardised by default)
     g = Σ_episodes Σ_t A_t ∇_θ log π_θ(a_t | s_t)        (hand-written backprop)
     θ ← θ + optimiser step on g                           (RMSProp by default)
@@ -25,11 +25,11 @@ import numpy as np
 
 from .baselines import Baseline, make_baseline
 from .config import Config
+from .credit import assign_credit
 from .envs import make_env, make_vec_env
 from .history import History, RunHistory, solved_threshold
 from .optim import Optimizer, make_optimizer
 from .policies import Params, Policy, make_policy
-from .returns import compute_returns
 from .rollout import Episode, collect_episodes, run_episode
 
 __all__ = ["Config", "History", "reinforce_gradient", "seed_streams", "train"]
@@ -55,20 +55,20 @@ def reinforce_gradient(
     episodes: Sequence[Episode],
     *,
     gamma: float,
-    returns: str = "reward_to_go",
+    credit: str = "reward_to_go",
     baseline: Baseline | str = "standardize",
     blame_window: int = 10,
 ) -> Params:
     """The REINFORCE estimate of ∇_θ J from a batch of episodes.
 
     ĝ = Σ_i Σ_t A^i_t ∇_θ log π_θ(a^i_t | s^i_t), with A the ``baseline``'s advantages
-    of the ``returns``. Episodes are summed, not averaged, as in the reference post
+    of the ``credit`` G. Episodes are summed, not averaged, as in the reference post
     (RMSProp and Adam are insensitive to the scale). Implements eq-baseline-estimator.
     """
     if not episodes:
         raise ValueError("episodes must contain at least one episode")
     base = make_baseline(baseline) if isinstance(baseline, str) else baseline
-    G = [compute_returns(returns, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
+    G = [assign_credit(credit, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
     obs = [e.observations for e in episodes]
     advantages = base.advantages(G, obs)
     return policy.grad_log_prob(
@@ -114,7 +114,7 @@ def train(
             if len(batch) < config.batch_size:
                 break  # the run ended mid-batch: no update from a partial batch
             grads = reinforce_gradient(policy, batch, gamma=config.gamma,
-                                       returns=config.returns, baseline=baseline,
+                                       credit=config.credit, baseline=baseline,
                                        blame_window=config.blame_window)
             if not step_unless_diverged(optimizer, policy.params, grads, history,
                                         policy.log_prob, *stacked(batch)):

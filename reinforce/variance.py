@@ -28,8 +28,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .baselines import Arrays, Baseline, ValueBaseline, make_baseline
+from .checks import integer, interval
+from .credit import assign_credit
 from .policies import Params, Policy
-from .returns import compute_returns
 from .rollout import Episode
 from .stats import Estimate
 from .train import reinforce_gradient
@@ -85,7 +86,7 @@ def fit_value_baseline(
     episodes: Sequence[Episode],
     *,
     gamma: float,
-    returns: str = "reward_to_go",
+    credit: str = "reward_to_go",
     l2: float = 1e-3,
     blame_window: int = 10,
 ) -> FixedBaseline:
@@ -97,7 +98,7 @@ def fit_value_baseline(
     if not episodes:
         raise ValueError("episodes must contain at least one episode")
     V = ValueBaseline(l2=l2)
-    G = [compute_returns(returns, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
+    G = [assign_credit(credit, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
     V.fit([e.observations for e in episodes], G)
     return FixedBaseline(V.predict, name="value")
 
@@ -109,7 +110,7 @@ def gradient_samples(
     *,
     gamma: float,
     baseline: Baseline | str,
-    returns: str = "reward_to_go",
+    credit: str = "reward_to_go",
     blame_window: int = 10,
 ) -> np.ndarray:
     """One flattened REINFORCE estimate per batch of ``batch_size`` consecutive episodes.
@@ -119,18 +120,15 @@ def gradient_samples(
     ``"value"`` learns from earlier batches); pass a :class:`FixedBaseline` for one that
     does not change.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    K, left = divmod(len(episodes), int(batch_size))
+    B = integer("batch_size", batch_size, low=1)
+    K, left = divmod(len(episodes), B)
     if K == 0 or left:
         raise ValueError(f"the number of episodes ({len(episodes)}) must be a positive "
                          f"multiple of batch_size ({batch_size})")
     base = make_baseline(baseline) if isinstance(baseline, str) else baseline
-    B = int(batch_size)
     return np.stack([
         flatten(reinforce_gradient(policy, episodes[k * B:(k + 1) * B], gamma=gamma,
-                                   returns=returns, baseline=base, blame_window=blame_window))
+                                   credit=credit, baseline=base, blame_window=blame_window))
         for k in range(K)
     ])  # (K, P)
 
@@ -217,10 +215,8 @@ def variance_ratio(
         raise ValueError("samples and reference must be finite")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    integer("n_boot", n_boot, low=1)
+    interval("confidence", confidence, 0, 1, closed="neither")
     K = a.shape[0]
     idx = rng.integers(0, K, size=(int(n_boot), K))  # (R, K): the same batches for both
     counts = np.zeros((int(n_boot) + 1, K))

@@ -67,9 +67,10 @@ def test_bad_states_raise(bad):
         animate_cartpole(bad)
 
 
-@pytest.mark.parametrize("every", [0, -1, 1.5, True])
-def test_bad_every_raises(every):
-    with pytest.raises(ValueError, match="every"):
+@pytest.mark.parametrize(("every", "error"), [(0, ValueError), (-1, ValueError),
+                                              (1.5, TypeError), (True, TypeError)])
+def test_bad_every_raises(every, error):
+    with pytest.raises(error, match="every"):
         frame_steps(3, every)
 
 

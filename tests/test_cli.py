@@ -62,7 +62,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         (["--env", "NoSuchEnv-v0"], "'NoSuchEnv-v0' is not a registered"),
         (["--optimizer", "adagrad"], "optimizer must be one of"),
         (["--baseline", "median"], "baseline must be one of"),
-        (["--returns", "gae"], "returns must be one of"),
+        (["--credit", "gae"], "credit must be one of"),
         (["--max-episodes", "0"], "max_episodes must be >= 1, got 0"),
     ],
 )

@@ -22,7 +22,7 @@ def test_defaults_are_the_posts_cartpole_v1_hyperparameters() -> None:
     c = Config()
     assert (c.env_id, c.hidden, c.batch_size, c.lr, c.gamma) == ("CartPole-v1", 100, 5, 1e-3, 0.99)
     assert (c.optimizer, c.decay_rate, c.eps) == ("rmsprop", 0.99, 1e-5)
-    assert (c.returns, c.baseline) == ("reward_to_go", "standardize")
+    assert (c.credit, c.baseline) == ("reward_to_go", "standardize")
 
 
 def test_config_is_frozen_and_round_trips() -> None:
@@ -51,7 +51,7 @@ def test_config_is_frozen_and_round_trips() -> None:
         ("seed", True, TypeError, "seed must be an integer, got True"),
         ("optimizer", "adagrad", ValueError, "optimizer must be one of"),
         ("baseline", "median", ValueError, "baseline must be one of"),
-        ("returns", "gae", ValueError, "returns must be one of"),
+        ("credit", "gae", ValueError, "credit must be one of"),
         ("eps", 0.0, ValueError, "eps must be finite and > 0"),
         ("decay_rate", 1.0, ValueError, "decay_rate must be in \\[0, 1\\)"),
         ("max_steps", 0, ValueError, "max_steps must be an integer >= 1 or None"),

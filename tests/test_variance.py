@@ -8,9 +8,9 @@ import pytest
 from reinforce import (
     BernoulliPolicy,
     ValueBaseline,
-    discount,
     make_env,
     reinforce_gradient,
+    reward_to_go,
     run_episode,
 )
 from reinforce.variance import (
@@ -107,11 +107,11 @@ def test_fitted_baseline_is_frozen_ridge_fit() -> None:
     _, eps = episodes(5, seed=2)
     fixed = fit_value_baseline(eps, gamma=0.9)
     V = ValueBaseline()
-    V.fit([e.observations for e in eps], [discount(e.rewards, 0.9) for e in eps])
+    V.fit([e.observations for e in eps], [reward_to_go(e.rewards, 0.9) for e in eps])
     s = eps[0].observations
     np.testing.assert_allclose(fixed.value(s), V.predict(s))
     before = fixed.value(s).copy()
-    fixed.advantages([discount(eps[1].rewards, 0.9)], [eps[1].observations])
+    fixed.advantages([reward_to_go(eps[1].rewards, 0.9)], [eps[1].observations])
     np.testing.assert_array_equal(fixed.value(s), before)  # using it never refits
     with pytest.raises(ValueError, match="at least one"):
         fit_value_baseline([], gamma=0.9)
