@@ -1,9 +1,6 @@
-r"""Baselines: what is subtracted from the returns before they weight the score.
+"""Baselines: what is subtracted from the returns before they weight the score.
 
-For any b(s) that does not depend on the action,
-
-.. math:: \mathbb{E}_{a \sim \pi}\big[\nabla_\theta \log \pi(a \mid s)\, b(s)\big] = 0,
-
+For any b(s) that does not depend on the action, E_{a∼π}[∇_θ log π(a | s) b(s)] = 0,
 so replacing G_t by the *advantage* A_t = G_t − b(s_t) leaves the gradient unbiased
 while (for a good b) shrinking its variance. A baseline here maps one batch of
 episodes — their returns and observations — to one advantage array per episode:
@@ -50,7 +47,10 @@ Arrays = list[np.ndarray]
 
 
 def standardize(x: np.ndarray) -> np.ndarray:
-    """(x − mean) / std; all zeros when the std is 0 (a constant carries no signal)."""
+    """(x − mean) / std; all zeros when the std is 0 (a constant carries no signal).
+
+    Implements eq-std-advantage.
+    """
     x = np.asarray(x, dtype=np.float64)
     # test for a constant directly: the mean of n equal floats can differ from them by
     # one rounding step, which would leave a tiny nonzero std to divide by
@@ -121,16 +121,12 @@ def quadratic_features(obs: np.ndarray) -> np.ndarray:
 
 
 class ValueBaseline(Baseline):
-    r"""A learned state value V(s) = φ(s)ᵀ w, a ridge regression of returns on φ(s).
+    """A learned state value V(s) = φ(s)ᵀ w, a ridge regression of returns on φ(s).
 
     φ is :func:`quadratic_features`. Each call first predicts V with the weights fitted
     on *earlier* batches (so b(s_t) does not depend on this batch's actions and the
     gradient stays unbiased), then refits w on this batch by solving the ridge
-    normal equations
-
-    .. math:: (\Phi^\top \Phi + \lambda I)\, w = \Phi^\top G .
-
-    The first batch sees V ≡ 0.
+    normal equations (Φᵀ Φ + λ I) w = Φᵀ G. The first batch sees V ≡ 0.
     """
 
     name = "value"
@@ -144,7 +140,9 @@ class ValueBaseline(Baseline):
         phi = quadratic_features(obs)
         return np.zeros(phi.shape[0]) if self.w is None else phi @ self.w
 
-    def fit(self, observations: Sequence[np.ndarray], returns: Sequence[np.ndarray]) -> None:
+    def fit(
+        self, observations: Sequence[np.ndarray], returns: Sequence[np.ndarray]
+    ) -> None:
         """Refit w on these episodes (ridge least squares, solved directly)."""
         Phi = quadratic_features(np.concatenate(observations))  # (N, F)
         G = np.concatenate(returns)  # (N,)
@@ -154,6 +152,8 @@ class ValueBaseline(Baseline):
     def advantages(
         self, returns: Sequence[np.ndarray], observations: Sequence[np.ndarray]
     ) -> Arrays:
+        """A_t = G_t − V_w(s_t), then refit w. Implements eq-beyond-mc-advantage, the
+        advantage of eq-baseline-estimator."""
         adv = [
             np.asarray(G, dtype=np.float64) - self.predict(s)
             for G, s in zip(returns, observations, strict=True)

@@ -29,10 +29,12 @@ __all__ = ["METHODS", "post_loop", "run_benchmark", "summarize", "time_to_solve"
 METHODS = ("post loop", "default", "fast", "sample-efficient")
 
 
-def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0, H: int = 100,
-        batch_size: int = 5, learning_rate: float = 1e-3, gamma: float = 0.99,
-        decay_rate: float = 0.99, epsilon: float = 1e-5) -> dict:
-    """Train until the 100-episode mean length reaches ``threshold``; return the counts."""
+def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0,
+              H: int = 100, batch_size: int = 5, learning_rate: float = 1e-3,
+              gamma: float = 0.99, decay_rate: float = 0.99,
+              epsilon: float = 1e-5) -> dict:
+    """Train until the 100-episode mean length reaches ``threshold``; return the
+    counts."""
     rng = np.random.default_rng(seed)
     env = gym.make("CartPole-v1")
     observation, _ = env.reset(seed=seed)
@@ -54,7 +56,9 @@ def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0
         x = observation
         h = model["W1"] @ x
         h[h < 0] = 0.0
-        p = 1.0 / (1.0 + np.exp(-(model["W2"] @ h)))
+        z = float(model["W2"] @ h)
+        # the post's 1 / (1 + e^−z), in the form that cannot overflow for z < −709
+        p = 1.0 / (1.0 + np.exp(-z)) if z >= 0 else np.exp(z) / (1.0 + np.exp(z))
         action = 1 if rng.random() < p else 0
         xs.append(x)
         hs.append(h)
@@ -92,8 +96,8 @@ def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0
                 break
             observation, _ = env.reset()
     env.close()
-    return {"seed": seed, "solved_at": solved_at, "episodes": len(lengths), "env_steps": steps,
-            "wall_seconds": time.perf_counter() - start}
+    return {"seed": seed, "solved_at": solved_at, "episodes": len(lengths),
+            "env_steps": steps, "wall_seconds": time.perf_counter() - start}
 
 
 

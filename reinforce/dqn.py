@@ -130,13 +130,14 @@ def td_targets(
     gamma: float,
     next_q_online: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The TD target y = r + γ (1 − terminated) max_a' Q⁻(s', a'). Implements eq-dqn-target.
+    """The TD target y = r + γ (1 − terminated) max_a' Q⁻(s', a').
 
-    ``rewards`` (B,), ``next_q`` (B, n) the target network's values at s', ``terminated``
-    (B,) bool. A terminal s' has no future, so its value is not bootstrapped; a
-    truncated one (time limit) is, and must be passed with ``terminated`` False.
-    Given ``next_q_online`` (B, n), the online network's values at s', the target is
-    Double DQN's: the online network picks a' = argmax, the target network rates it.
+    Implements eq-dqn-target. ``rewards`` (B,), ``next_q`` (B, n) the target
+    network's values at s', ``terminated`` (B,) bool. A terminal s' has no future,
+    so its value is not bootstrapped; a truncated one (time limit) is, and must be
+    passed with ``terminated`` False. Given ``next_q_online`` (B, n), the online
+    network's values at s', the target is Double DQN's: the online network picks
+    a' = argmax, the target network rates it.
     """
     _check_target_inputs(rewards, next_q, terminated, next_q_online)  # (B,) (B, n) (B,)
     if next_q_online is None:
@@ -200,13 +201,15 @@ def td_loss_and_grad(
 ) -> tuple[float, Params]:
     """:func:`td_loss` and its gradient ∇_θ L, a dict shaped like ``q.params``.
 
+    Implements eq-dqn-loss and its gradient.
+
     ∂ℓ/∂u is u (``mse``) or clip(u, −δ, δ) (``huber``); only the Q-value of the action
     taken receives it, and backprop carries it through W2, the ReLU mask and W1.
     The targets are constants: no gradient flows into the target network.
     """
     x = q._batch(obs)  # (B, D)
     B = x.shape[0]
-    _check_batch(B, q.n_actions, actions, targets)  # actions (B,) in [0, n); targets (B,)
+    _check_batch(B, q.n_actions, actions, targets)  # actions in [0, n), targets (B,)
     values, h = q.forward(x)  # (B, n), (B, H)
     rows = np.arange(B)
     u = values[rows, actions] - targets  # (B,): TD errors

@@ -1,12 +1,9 @@
-r"""Checking a hand-written gradient against central finite differences.
+"""Checking a hand-written gradient against central finite differences.
 
 For a scalar function f of the parameters θ, every entry of the numerical gradient is
-
-.. math:: \frac{\partial f}{\partial \theta_i} \approx
-          \frac{f(\theta + h e_i) - f(\theta - h e_i)}{2h},
-
-whose error is O(h²). Comparing it with a backward pass written by hand catches a
-wrong sign, a missing factor or a forgotten ReLU mask at once.
+∂f/∂θ_i ≈ (f(θ + h e_i) − f(θ − h e_i)) / 2h, whose error is O(h²). Comparing it with
+a backward pass written by hand catches a wrong sign, a missing factor or a forgotten
+ReLU mask at once.
 """
 
 from __future__ import annotations
@@ -20,7 +17,9 @@ __all__ = ["numerical_gradient", "relative_error"]
 Params = dict[str, np.ndarray]
 
 
-def numerical_gradient(f: Callable[[], float], params: Params, h: float = 1e-6) -> Params:
+def numerical_gradient(
+    f: Callable[[], float], params: Params, h: float = 1e-6
+) -> Params:
     """Central differences of ``f()`` with respect to every entry of ``params``.
 
     ``f`` takes no argument: it reads ``params``, which is perturbed one entry at a

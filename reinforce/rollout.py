@@ -108,7 +108,8 @@ def collect_episodes(
     seed: int | None = None,
     first_episode: int = 1,
 ) -> list[Episode]:
-    """Play exactly ``n_episodes`` complete episodes on a vector env, all with ``policy``.
+    """Play exactly ``n_episodes`` complete episodes on a vector env, all with
+    ``policy``.
 
     The first ``min(M, n)`` episodes start at once on the M sub-environments; whenever
     one ends and fewer than ``n`` have been started, that sub-environment starts the
@@ -121,7 +122,7 @@ def collect_episodes(
     ``step`` (``AutoresetMode.NEXT_STEP``): that call ignores its action and returns
     the new episode's first observation with reward 0. Such reset steps are masked out::
 
-        env i:   s0 a0 | s1 a1 | s2 a2 (terminated) | reset step (masked) | s0' a0' | ...
+        env i:   s0 a0 | s1 a1 | s2 a2 (terminated) | reset (masked) | s0' a0' | ...
 
     ``envs.reset(seed=seed)`` starts every call, so sub-environments left mid-episode
     by the previous batch (an older policy) never leak into this one. Episodes are
@@ -134,7 +135,7 @@ def collect_episodes(
     M = envs.num_envs
     obs, _ = envs.reset(seed=seed)
     x = _finite(obs, "observation", 0, first_episode)  # (M, D)
-    slot = np.where(np.arange(M) < n_episodes, np.arange(M), -1)  # episode each env plays
+    slot = np.where(np.arange(M) < n_episodes, np.arange(M), -1)  # episode of each env
     env_of = {int(k): int(k) for k in slot[slot >= 0]}  # episode -> sub-environment
     started = int((slot >= 0).sum())
     ended: dict[int, tuple[bool, bool]] = {}
@@ -156,7 +157,7 @@ def collect_episodes(
         done = live & (terminated | truncated)
         for i in map(int, np.flatnonzero(done)):
             ended[int(slot[i])] = (bool(terminated[i]), bool(truncated[i]))
-            if started < n_episodes:  # this sub-env plays the next episode after its reset
+            if started < n_episodes:  # after its reset, this env plays the next one
                 slot[i] = started
                 env_of[started] = int(i)
                 started += 1
@@ -169,12 +170,14 @@ def collect_episodes(
             i = int(np.flatnonzero(bad)[0])
             _finite(x[i], "observation", t, first_episode + int(slot[i]))
 
-    X, A, R, S = np.stack(xs), np.stack(acts), np.stack(rews), np.stack(slots)  # (steps, M, ...)
+    # (steps, M, ...) each
+    X, A, R, S = np.stack(xs), np.stack(acts), np.stack(rews), np.stack(slots)
     episodes = []
     for k in range(n_episodes):
         i = env_of[k]
         steps = np.flatnonzero(S[:, i] == k)  # this episode's steps, in time order
         terminated, truncated = ended[k]
         episodes.append(Episode(observations=X[steps, i], actions=A[steps, i],
-                                rewards=R[steps, i], terminated=terminated, truncated=truncated))
+                                rewards=R[steps, i], terminated=terminated,
+                                truncated=truncated))
     return episodes

@@ -97,9 +97,8 @@ def median(x: ArrayLike, axis: int | None = -1) -> np.ndarray:
 
 
 def iqm(x: ArrayLike, axis: int | None = -1) -> np.ndarray:
-    """Interquartile mean along ``axis``: drop ⌊m/4⌋ values at each end, average the rest.
-
-    Eq. ``eq-iqm`` of the chapter *Running experiments*.
+    """Interquartile mean along ``axis``: drop ⌊m/4⌋ values at each end, average
+    the rest. Implements eq-iqm.
 
     This is ``scipy.stats.trim_mean(x, 0.25)``, the definition rliable uses; for m = 8
     it averages the 3rd to 6th smallest values. (B, m) → (B,).
@@ -196,13 +195,11 @@ def _pair(x: ArrayLike, y: ArrayLike, higher_is_better: bool) -> tuple[np.ndarra
 def probability_of_improvement(
     x: ArrayLike, y: ArrayLike, *, higher_is_better: bool = True
 ) -> float:
-    r"""P(X > Y): the chance a random run of X beats a random run of Y, ties counting ½.
+    """P(X > Y): the chance a random run of X beats a random run of Y, ties counting ½.
 
-    .. math:: P(X > Y) = \frac{1}{k}\sum_{t=1}^{k} \frac{1}{nm}\sum_{i=1}^{n}\sum_{j=1}^{m}
-              S(x_{it}, y_{jt}),\quad S(a, b) = [a > b] + \tfrac12 [a = b]
-
-    ``x`` (n,) or (n, k) and ``y`` (m,) or (m, k). 0.5 means no difference. Eq.
-    ``eq-prob-improvement`` of *Running experiments* (for one task).
+    P(X > Y) = (1/k) Σ_t (1/nm) Σ_i Σ_j S(x_it, y_jt), with S(a, b) = [a > b] + ½[a = b].
+    ``x`` (n,) or (n, k) and ``y`` (m,) or (m, k). 0.5 means no difference.
+    Implements eq-prob-improvement.
     """
     a, b = _pair(x, y, higher_is_better)
     return float(_poi(a, b))
@@ -255,17 +252,16 @@ def _solve_data(solved_at: object, episodes: object) -> tuple[np.ndarray, np.nda
     return np.where(solved, s, e), solved
 
 
-def kaplan_meier(solved_at: ArrayLike, episodes: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    r"""Fraction of runs solved by each episode, with unsolved runs censored.
+def kaplan_meier(
+    solved_at: ArrayLike, episodes: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fraction of runs solved by each episode, with unsolved runs censored.
 
     ``solved_at`` (n,): the episode each run was solved at, NaN (or None) if never;
     ``episodes`` (n,): how many episodes each run lasted — an unsolved run counts as
-    *not yet solved* up to there and is unknown after. The Kaplan–Meier estimate
-
-    .. math:: \hat F(t) = 1 - \prod_{t_j \le t} \Bigl(1 - \frac{d_j}{r_j}\Bigr)
-
-    with d_j runs solved at t_j and r_j runs still unsolved and running just before
-    (Eq. ``eq-kaplan-meier`` of *Running experiments*).
+    *not yet solved* up to there and is unknown after. The Kaplan–Meier estimate is
+    F̂(t) = 1 − Π_{t_j ≤ t} (1 − d_j / r_j), with d_j runs solved at t_j and r_j runs
+    still unsolved and running just before. Implements eq-kaplan-meier.
     Returns the distinct solve episodes t (K,) and F̂ just after each (K,), a
     non-decreasing step function (F̂ = 0 before t[0]). With no censoring before the
     end, F̂ is simply the fraction of runs solved by t.

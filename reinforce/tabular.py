@@ -1,4 +1,4 @@
-r"""A small tabular MDP in which J(θ) and ∇J(θ) are known exactly.
+"""A small tabular MDP in which J(θ) and ∇J(θ) are known exactly.
 
 The policy gradient theorem says what REINFORCE estimates; on a finite MDP the
 quantity itself can be computed by a few linear solves, so the estimator can be
@@ -17,9 +17,7 @@ checked against it. This module provides the pieces:
 =============================  ===============================================
 
 **The objective** is the expected discounted return from a start state drawn from μ₀,
-
-.. math:: J(\theta) = \mathbb{E}\Big[\sum_{t \ge 0} \gamma^t R(s_t, a_t)\Big],
-          \qquad 0 \le \gamma < 1.
+J(θ) = E[Σ_{t≥0} γ^t R(s_t, a_t)] with 0 ≤ γ < 1 (eq-pgt-objective).
 
 **Discount as termination.** Sampled episodes do not discount: after every step the
 episode goes on with probability γ and ends with probability 1 − γ (a coin flipped
@@ -27,12 +25,9 @@ after the reward is collected), so it lasts T ≥ 1 steps with P(T > t) = γ^t. 
 is reached with probability γ^t, which is exactly the weight the discount gives it.
 Hence the *undiscounted* return Σ_t r_t of such an episode has expectation J(θ),
 and the REINFORCE estimate with undiscounted reward-to-go,
-
-.. math:: \hat g = \sum_{t=0}^{T-1} \nabla_\theta \log \pi_\theta(a_t \mid s_t)
-          \sum_{k=t}^{T-1} r_k ,
-
-has expectation ∇J(θ) exactly: the γ^t that the theorem puts in front of step t is
-the probability that step t happens at all. In the package's terms this is
+ĝ = Σ_{t=0}^{T−1} ∇_θ log π_θ(a_t | s_t) Σ_{k=t}^{T−1} r_k, has expectation ∇J(θ)
+exactly: the γ^t that the theorem puts in front of step t is the probability that
+step t happens at all. In the package's terms this is
 ``reinforce_gradient(policy, episodes, gamma=1.0, credit="reward_to_go",
 baseline="none")`` on :meth:`TabularEpisodes.to_episodes`.
 """
@@ -202,7 +197,10 @@ def _check_pi(mdp: TabularMDP, pi: Any) -> np.ndarray:
 
 
 def softmax_policy(theta: np.ndarray) -> np.ndarray:
-    """π_θ(a | s) = exp θ[s, a] / Σ_b exp θ[s, b], row by row (log-sum-exp): (S, A)."""
+    """π_θ(a | s) = exp θ[s, a] / Σ_b exp θ[s, b], row by row (log-sum-exp): (S, A).
+
+    Implements eq-pgt-softmax.
+    """
     return np.exp(log_softmax(np.asarray(theta, dtype=np.float64)))
 
 
@@ -283,14 +281,11 @@ def _transitions(mdp: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def policy_evaluation(mdp: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""V^π (S,) and Q^π (S, A) of the policy with probabilities ``pi`` (S, A).
+    """V^π (S,) and Q^π (S, A) of the policy with probabilities ``pi`` (S, A).
 
-    Solves the Bellman equation (eq-pgt-bellman in the chapter on the policy gradient theorem)
-
-    .. math:: V = r_\pi + \gamma P_\pi V \iff (I - \gamma P_\pi) V = r_\pi,
-              \qquad Q = R + \gamma P V,
-
-    a linear system that is non-singular for γ < 1.
+    Solves the Bellman equation V = r_π + γ P_π V, that is (I − γ P_π) V = r_π, a
+    linear system that is non-singular for γ < 1; then Q = R + γ P V.
+    Implements eq-pgt-bellman.
     """
     pi = _check_pi(mdp, pi)
     P_pi, r_pi = _transitions(mdp, pi)
@@ -300,12 +295,10 @@ def policy_evaluation(mdp: TabularMDP, pi: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def discounted_visitation(mdp: TabularMDP, pi: np.ndarray) -> np.ndarray:
-    r"""d^π(s) = Σ_t γ^t Pr(s_t = s), shape (S,); it sums to 1 / (1 − γ).
+    """d^π(s) = Σ_t γ^t Pr(s_t = s), shape (S,); it sums to 1 / (1 − γ).
 
-    The row vector d^⊤ = μ₀^⊤ Σ_t (γ P_π)^t = μ₀^⊤ (I − γ P_π)^{-1} solves
-    (eq-pgt-visitation in the chapter on the policy gradient theorem)
-
-    .. math:: (I - \gamma P_\pi)^\top d = \mu_0 .
+    The row vector d^⊤ = μ₀^⊤ Σ_t (γ P_π)^t = μ₀^⊤ (I − γ P_π)⁻¹ solves
+    (I − γ P_π)^⊤ d = μ₀. Implements eq-pgt-visitation.
 
     Not normalised: d^π(s) is the expected number of discounted visits to s, and,
     with discount as termination, the expected number of visits in one episode.
@@ -316,22 +309,21 @@ def discounted_visitation(mdp: TabularMDP, pi: np.ndarray) -> np.ndarray:
 
 
 def objective(mdp: TabularMDP, theta: np.ndarray) -> float:
-    """J(θ) = Σ_s μ₀(s) V^π(s) for the softmax policy with parameters ``theta`` (S, A)."""
+    """J(θ) = Σ_s μ₀(s) V^π(s) for the softmax policy with parameters ``theta`` (S, A).
+
+    Implements eq-pgt-objective.
+    """
     V, _ = policy_evaluation(mdp, softmax_policy(_check_theta(mdp, theta)))
     return float(mdp.mu0 @ V)
 
 
 def policy_gradient(mdp: TabularMDP, theta: np.ndarray) -> np.ndarray:
-    r"""∇J(θ), shape (S, A), by the policy gradient theorem (eq-pgt in its chapter), exactly.
+    """∇J(θ), shape (S, A), exactly, by the policy gradient theorem.
 
-    .. math:: \nabla J = \sum_s d^\pi(s) \sum_a \pi(a \mid s)\,
-              \nabla \log \pi(a \mid s)\, Q^\pi(s, a).
-
-    For the tabular softmax ∂ log π(a | s)/∂θ[s, b] = 1[a = b] − π(b | s), and the sum
-    over a collapses to the advantage form (eq-pgt-tabular)
-
-    .. math:: \frac{\partial J}{\partial \theta[s, b]}
-              = d^\pi(s)\, \pi(b \mid s)\, \big(Q^\pi(s, b) - V^\pi(s)\big).
+    ∇J = Σ_s d^π(s) Σ_a π(a | s) ∇ log π(a | s) Q^π(s, a). For the tabular softmax
+    ∂ log π(a | s)/∂θ[s, b] = 1[a = b] − π(b | s), and the sum over a collapses to
+    ∂J/∂θ[s, b] = d^π(s) π(b | s) (Q^π(s, b) − V^π(s)). Implements eq-pgt and
+    eq-pgt-tabular.
     """
     pi = softmax_policy(_check_theta(mdp, theta))  # (S, A)
     V, Q = policy_evaluation(mdp, pi)
@@ -421,33 +413,36 @@ def sample_episodes(
 
 
 def reinforce_estimates(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndarray:
-    r"""One REINFORCE estimate of ∇J per episode, (n, S, A): the inner sum of eq-pgt-mc.
+    """One REINFORCE estimate of ∇J per episode, (n, S, A).
 
-    .. math:: \hat g_i = \sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)\, G_t,
-              \qquad G_t = \sum_{k \ge t} r_k ,
-
-    undiscounted reward-to-go, because the episodes of :func:`sample_episodes` already
-    end with probability 1 − γ per step. Their mean is an unbiased estimate of ∇J(θ);
-    the sum over episodes equals the package's ``reinforce_gradient(...,
+    ĝ_i = Σ_t ∇_θ log π_θ(a_t | s_t) G_t with G_t = Σ_{k≥t} r_k: undiscounted
+    reward-to-go, because the episodes of :func:`sample_episodes` already end with
+    probability 1 − γ per step. Their mean is an unbiased estimate of ∇J(θ)
+    (implements eq-pgt-mc); their sum equals the package's ``reinforce_gradient(...,
     gamma=1.0, credit="reward_to_go", baseline="none")`` for
     :class:`TabularSoftmaxPolicy`.
     """
-    t = np.array(theta, dtype=np.float64)
-    S = episodes.n_states
-    if t.ndim != 2 or t.shape[0] != S or t.shape[1] <= episodes.actions.max(initial=0):
-        raise ValueError(f"theta must have shape ({S}, A) with A > every action, got {t.shape}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"theta must be finite, got {t!r}")
+    t = _check_theta_for(episodes, theta)  # (S, A), A > every action taken
     pi = softmax_policy(t)  # (S, A)
-    n, A = episodes.states.shape[0], t.shape[1]
-    G = np.cumsum(episodes.rewards[:, ::-1], axis=1)[:, ::-1]  # (n, T_max): reward-to-go
+    n, S, A = episodes.states.shape[0], episodes.n_states, t.shape[1]
+    G = np.cumsum(episodes.rewards[:, ::-1], axis=1)[:, ::-1]  # (n, T_max): G_t
     mask = episodes.mask
     i = np.nonzero(mask)[0]  # episode of each real step, (N_steps,)
     s, a, G = episodes.states[mask], episodes.actions[mask], G[mask]  # (N_steps,) each
     score = -pi[s]  # (N_steps, A)
     score[np.arange(s.size), a] += 1.0  # onehot(a) − π(· | s)
     g = np.empty((n, S, A))
-    for b in range(A):  # ĝ[i, s, b] = Σ over steps of episode i in state s of G · score_b
+    for b in range(A):  # ĝ[i, s, b] = Σ_(steps of i in state s) G · score_b
         g[:, :, b] = np.bincount(i * S + s, weights=G * score[:, b],
                                  minlength=n * S).reshape(n, S)
     return g
+
+
+def _check_theta_for(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndarray:
+    t = np.array(theta, dtype=np.float64)
+    S = episodes.n_states
+    if t.ndim != 2 or t.shape[0] != S or t.shape[1] <= episodes.actions.max(initial=0):
+        raise ValueError(f"theta must have shape ({S}, A) with A > every action, got {t.shape}")
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"theta must be finite, got {t!r}")
+    return t

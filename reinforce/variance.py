@@ -156,12 +156,11 @@ class GradientStats:
 
 
 def gradient_stats(samples: ArrayLike) -> GradientStats:
-    """Summarise gradient estimates ``samples`` (K, P), K ≥ 2, one estimate per row."""
-    g = np.asarray(samples, dtype=np.float64)
-    if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 1:
-        raise ValueError(f"samples must have shape (K, P) with K >= 2 and P >= 1, got {g.shape}")
-    if not np.all(np.isfinite(g)):
-        raise ValueError("samples must be finite")
+    """Summarise gradient estimates ``samples`` (K, P), K ≥ 2, one estimate per row.
+
+    Implements eq-total-variance, eq-relative-variance and eq-cosine.
+    """
+    g = _check_samples(samples)  # (K, P), K >= 2, finite
     K = g.shape[0]
     mean = g.mean(axis=0)  # (P,)
     total = float(g.var(axis=0, ddof=1).sum())  # tr Σ̂
@@ -172,9 +171,19 @@ def gradient_stats(samples: ArrayLike) -> GradientStats:
     loo = (K * mean - g) / (K - 1)  # (K, P): row k is the mean of the others
     denom = np.linalg.norm(g, axis=1) * np.linalg.norm(loo, axis=1)  # (K,)
     num = np.einsum("kp,kp->k", g, loo)
-    cos = np.divide(num, denom, out=np.zeros(K), where=denom > 0)  # a zero vector: cosine 0
-    return GradientStats(n=K, mean=mean, total_variance=total, variance_along_mean=along,
-                         mean_norm2=signal, relative_variance=relative, cosine=float(cos.mean()))
+    cos = np.divide(num, denom, out=np.zeros(K), where=denom > 0)  # zero vector: 0
+    return GradientStats(n=K, mean=mean, total_variance=total,
+                         variance_along_mean=along, mean_norm2=signal,
+                         relative_variance=relative, cosine=float(cos.mean()))
+
+
+def _check_samples(samples: ArrayLike) -> np.ndarray:
+    g = np.asarray(samples, dtype=np.float64)
+    if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 1:
+        raise ValueError(f"samples must have shape (K, P) with K >= 2 and P >= 1, got {g.shape}")
+    if not np.all(np.isfinite(g)):
+        raise ValueError("samples must be finite")
+    return g
 
 
 def _moments(g: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
