@@ -93,12 +93,6 @@ INVERTED_PENDULUM = CartPoleGeometry(name="InvertedPendulum", x_index=0, theta_i
                                      pole_length=0.6, x_limit=1.0, cart_width=0.2,
                                      cart_height=0.12)
 
-# CartPole's sizes under their earlier names
-POLE_LENGTH = CARTPOLE.pole_length
-X_LIMIT = CARTPOLE.x_limit
-CART_WIDTH = CARTPOLE.cart_width
-CART_HEIGHT = CARTPOLE.cart_height
-
 
 def _states(states: np.ndarray, geometry: CartPoleGeometry) -> np.ndarray:
     if not isinstance(geometry, CartPoleGeometry):

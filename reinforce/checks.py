@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "choice",
     "flag",
+    "generator",
     "integer",
     "interval",
     "is_integer",
@@ -40,9 +41,7 @@ def is_integer(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     """A real ``int``, ``float`` or NumPy scalar, and not a ``bool``."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, bool
-    )
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def integer(name: str, value: Any, *, low: int | None = None) -> int:
@@ -122,6 +121,13 @@ def flag(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def generator(name: str, value: Any) -> np.random.Generator:
+    """A ``numpy.random.Generator`` (the package draws every random number from one)."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {value!r}")
+    return value
 
 
 def name_string(name: str, value: Any) -> str:

@@ -87,16 +87,26 @@ class Config:
         valid = {
             "env_id": name_string("env_id", self.env_id),
             "seed": integer("seed", self.seed, low=0),
-            **{n: integer(n, getattr(self, n), low=1) for n in (
-                "hidden", "batch_size", "num_envs", "blame_window", "max_episodes",
-                "solved_window")},
+            **{
+                n: integer(n, getattr(self, n), low=1)
+                for n in (
+                    "hidden",
+                    "batch_size",
+                    "num_envs",
+                    "blame_window",
+                    "max_episodes",
+                    "solved_window",
+                )
+            },
             "max_steps": optional_integer("max_steps", self.max_steps),
             "lr": positive("lr", self.lr),
             "eps": positive("eps", self.eps),
             "value_l2": non_negative("value_l2", self.value_l2),
             "gamma": interval("gamma", self.gamma, 0, 1),
-            **{n: interval(n, getattr(self, n), 0, 1, closed="low")
-               for n in ("decay_rate", "beta1", "beta2")},
+            **{
+                n: interval(n, getattr(self, n), 0, 1, closed="low")
+                for n in ("decay_rate", "beta1", "beta2")
+            },
             "optimizer": choice("optimizer", self.optimizer, OPTIMIZERS),
             "baseline": choice("baseline", self.baseline, BASELINES),
             "credit": choice("credit", self.credit, CREDITS),

@@ -6,12 +6,11 @@ Each helper draws on the ``ax`` it is given (or a new one) and returns it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import integer
+from .checks import integer, is_number
 from .history import trailing_mean
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def plot_sweep(
                          f"got {param!r}")
     ax = _axes(ax)
     values = list(dict.fromkeys(p[param] for p in result.points))
-    numeric = all(isinstance(v, Real) and not isinstance(v, bool) for v in values)
+    numeric = all(is_number(v) for v in values)
     position = {v: (float(v) if numeric else float(i)) for i, v in enumerate(values)}
     groups: dict[str, list[tuple[float, Any, np.ndarray]]] = {}
     for point, est in result.aggregate(metric, statistic, rng=rng, n_boot=n_boot,

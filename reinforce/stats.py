@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .checks import flag, integer, interval
+from .checks import flag, generator, integer, interval
 
 __all__ = [
     "Estimate",
@@ -75,17 +75,10 @@ def _scores(x: object, name: str) -> np.ndarray:
     return a
 
 
-def _check_confidence(confidence: float) -> None:
-    interval("confidence", confidence, 0, 1, closed="neither")
-
-
-def _check_n_boot(n_boot: int) -> None:
+def _check_bootstrap(n_boot: int, confidence: float, rng: object) -> None:
     integer("n_boot", n_boot, low=1)
-
-
-def _check_rng(rng: object) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    interval("confidence", confidence, 0, 1, closed="neither")
+    generator("rng", rng)
 
 
 # ---------------------------------------------------------------- aggregates
@@ -160,9 +153,7 @@ def bootstrap_ci(
     """
     a = _scores(scores, "scores")
     f = _statistic(statistic)
-    _check_n_boot(n_boot)
-    _check_confidence(confidence)
-    _check_rng(rng)
+    _check_bootstrap(n_boot, confidence, rng)
     value = float(np.asarray(f(a.reshape(1, -1))).reshape(-1)[0])
     boot = np.asarray(f(_resample(a, n_boot, rng).reshape(n_boot, -1)), dtype=np.float64)  # (B,)
     alpha = 1.0 - confidence
@@ -219,9 +210,7 @@ def probability_of_improvement_ci(
     The runs of x and of y are resampled independently, within each task.
     """
     a, b = _pair(x, y, higher_is_better)
-    _check_n_boot(n_boot)
-    _check_confidence(confidence)
-    _check_rng(rng)
+    _check_bootstrap(n_boot, confidence, rng)
     value = float(_poi(a, b))
     ra, rb = _resample(a, n_boot, rng), _resample(b, n_boot, rng)  # (B, n, k), (B, m, k)
     # compare in chunks of resamples: a chunk holds (chunk, n, m, k) comparisons
@@ -340,9 +329,7 @@ def median_episodes_to_solve(
     value = float(_km_median(t[None, :], solved[None, :])[0])
     low = high = np.nan
     if rng is not None:
-        _check_rng(rng)
-        _check_n_boot(n_boot)
-        _check_confidence(confidence)
+        _check_bootstrap(n_boot, confidence, rng)
         idx = rng.integers(0, t.size, size=(n_boot, t.size))  # (B, n)
         boot = np.sort(_km_median(t[idx], solved[idx]))  # (B,), inf sorts last
         alpha = 1.0 - confidence

@@ -95,11 +95,21 @@ def train(
     env = make_env(config.env_id, max_steps=config.max_steps)
     init_rng, action_rng, env_seed = seed_streams(config.seed)
     policy = make_policy(env.observation_space, env.action_space, config.hidden, init_rng)
-    optimizer = make_optimizer(config.optimizer, config.lr, decay_rate=config.decay_rate,
-                               eps=config.eps, beta1=config.beta1, beta2=config.beta2)
+    optimizer = make_optimizer(
+        config.optimizer,
+        config.lr,
+        decay_rate=config.decay_rate,
+        eps=config.eps,
+        beta1=config.beta1,
+        beta2=config.beta2,
+    )
     baseline = make_baseline(config.baseline, l2=config.value_l2)
-    history = History(config=config, threshold=solved_threshold(config.solved_threshold, env),
-                      policy=policy, optimizer=optimizer)
+    history = History(
+        config=config,
+        threshold=solved_threshold(config.solved_threshold, env),
+        policy=policy,
+        optimizer=optimizer,
+    )
     source = EpisodeSource(env, config, policy, action_rng, env_seed)  # bookkeeping
     with source, interruptible(history, catch_interrupt):  # bookkeeping
         stop = False
@@ -113,11 +123,17 @@ def train(
                     break
             if len(batch) < config.batch_size:
                 break  # the run ended mid-batch: no update from a partial batch
-            grads = reinforce_gradient(policy, batch, gamma=config.gamma,
-                                       credit=config.credit, baseline=baseline,
-                                       blame_window=config.blame_window)
-            if not step_unless_diverged(optimizer, policy.params, grads, history,
-                                        policy.log_prob, *stacked(batch)):
+            grads = reinforce_gradient(
+                policy,
+                batch,
+                gamma=config.gamma,
+                credit=config.credit,
+                baseline=baseline,
+                blame_window=config.blame_window,
+            )
+            if not step_unless_diverged(
+                optimizer, policy.params, grads, history, policy.log_prob, *stacked(batch)
+            ):
                 break  # the step would have overflowed: keep the last finite policy
             history.updates += 1
     return history
@@ -135,12 +151,16 @@ class EpisodeSource:
     first reset only. Use as a context manager: leaving it closes the environments.
     """
 
-    def __init__(self, env: gym.Env, config: Config, policy: Policy,
-                 rng: np.random.Generator, env_seed: int) -> None:
+    def __init__(
+        self, env: gym.Env, config: Config, policy: Policy, rng: np.random.Generator, env_seed: int
+    ) -> None:
         self.env, self.config, self.policy, self.rng = env, config, policy, rng
         self.seed: int | None = env_seed  # used by the first reset, then None
-        self.vec_env = (None if config.num_envs == 1 else
-                        make_vec_env(config.env_id, config.num_envs, max_steps=config.max_steps))
+        self.vec_env = (
+            None
+            if config.num_envs == 1
+            else make_vec_env(config.env_id, config.num_envs, max_steps=config.max_steps)
+        )
 
     def play(self, batch_size: int, done: int) -> Iterator[Episode]:
         """Up to ``batch_size`` episodes, never beyond ``config.max_episodes`` in all
@@ -148,12 +168,19 @@ class EpisodeSource:
         n = min(batch_size, self.config.max_episodes - done)
         seed, self.seed = self.seed, None
         if self.vec_env is not None:
-            yield from collect_episodes(self.vec_env, self.policy, self.rng, n, seed=seed,
-                                        first_episode=done + 1)
+            yield from collect_episodes(
+                self.vec_env, self.policy, self.rng, n, seed=seed, first_episode=done + 1
+            )
             return
         for k in range(n):
-            yield run_episode(self.env, self.policy, self.rng, seed=seed if k == 0 else None,
-                              max_steps=self.config.max_steps, episode=done + 1 + k)
+            yield run_episode(
+                self.env,
+                self.policy,
+                self.rng,
+                seed=seed if k == 0 else None,
+                max_steps=self.config.max_steps,
+                episode=done + 1 + k,
+            )
 
     def __enter__(self) -> EpisodeSource:
         return self
@@ -173,13 +200,20 @@ def stop_requested(history: RunHistory, callback: Callable[[Any], bool | None] |
 
 def stacked(batch: Sequence[Episode]) -> tuple[np.ndarray, np.ndarray]:
     """The batch's observations and actions, all episodes in one array each."""
-    return (np.concatenate([e.observations for e in batch]),
-            np.concatenate([e.actions for e in batch]))
+    return (
+        np.concatenate([e.observations for e in batch]),
+        np.concatenate([e.actions for e in batch]),
+    )
 
 
-def step_unless_diverged(optimizer: Optimizer, params: Params, grads: Params,
-                         history: RunHistory, outputs: Callable[..., np.ndarray],
-                         *inputs: np.ndarray) -> bool:
+def step_unless_diverged(
+    optimizer: Optimizer,
+    params: Params,
+    grads: Params,
+    history: RunHistory,
+    outputs: Callable[..., np.ndarray],
+    *inputs: np.ndarray,
+) -> bool:
     """``optimizer.step(params, grads)``, unless it diverges: if it makes a weight NaN or
     infinite, or weights so large that the network's ``outputs(*inputs)`` overflow, put
     the weights back, set ``history.diverged`` and return False."""

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .baselines import Arrays, Baseline, ValueBaseline, make_baseline
-from .checks import integer, interval
+from .checks import generator, integer, interval
 from .credit import assign_credit
 from .policies import Params, Policy
 from .rollout import Episode
@@ -222,8 +222,7 @@ def variance_ratio(
                          f"{a.shape} and {b.shape}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise ValueError("samples and reference must be finite")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    generator("rng", rng)
     integer("n_boot", n_boot, low=1)
     interval("confidence", confidence, 0, 1, closed="neither")
     K = a.shape[0]

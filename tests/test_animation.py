@@ -13,7 +13,6 @@ from reinforce import BernoulliPolicy, make_env, make_policy, run_episode
 from reinforce.animation import (
     CARTPOLE,
     INVERTED_PENDULUM,
-    POLE_LENGTH,
     CartPoleGeometry,
     animate_cartpole,
     cartpole_html,
@@ -21,6 +20,8 @@ from reinforce.animation import (
     frame_steps,
     pole_tip,
 )
+
+POLE_LENGTH = 1.0  # Gymnasium's CartPole: twice its half-length 0.5
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,10 @@ def test_the_implements_sentences_are_found() -> None:
 
 def _printed() -> list[tuple[str, str, str]]:
     """(chapter, module file, qualified name) of every ``literalinclude :pyobject:``."""
-    pattern = re.compile(r"```\{literalinclude\} \.\./reinforce/(\w+\.py)\n(?::[^\n]*\n)*?"
-                         r":pyobject: ([\w.]+)")
+    pattern = re.compile(
+        r"```\{literalinclude\} \.\./reinforce/(\w+\.py)\n(?::[^\n]*\n)*?"
+        r":pyobject: ([\w.]+)"
+    )
     return [
         (chapter.name, module, name)
         for chapter in CHAPTERS
@@ -144,8 +146,9 @@ def _source(module: str, qualname: str) -> tuple[list[str], str]:
     body: list[ast.stmt] = ast.parse(text).body
     node: ast.AST | None = None
     for part in qualname.split("."):
-        node = next(n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
-                    and n.name == part)
+        node = next(
+            n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part
+        )
         body = node.body
     assert isinstance(node, (ast.FunctionDef, ast.ClassDef))
     first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
@@ -160,8 +163,10 @@ def test_the_book_prints_some_functions() -> None:
 
 @pytest.mark.parametrize(
     ("chapter", "module", "name"),
-    [pytest.param(*p, marks=_pending(p[1] in PENDING_MODULES), id=f"{p[0][:2]}-{p[2]}")
-     for p in _printed()],
+    [
+        pytest.param(*p, marks=_pending(p[1] in PENDING_MODULES), id=f"{p[0][:2]}-{p[2]}")
+        for p in _printed()
+    ],
 )
 def test_a_printed_function_is_short_and_sits_beside_its_equation(
     chapter: str, module: str, name: str
@@ -181,10 +186,15 @@ def test_a_printed_function_is_short_and_sits_beside_its_equation(
 
 @pytest.mark.parametrize(
     "module",
-    [pytest.param(p.name, marks=_pending(p.name in PENDING_MODULES))
-     for p in sorted(PACKAGE.glob("*.py"))],
+    [
+        pytest.param(p.name, marks=_pending(p.name in PENDING_MODULES))
+        for p in sorted(PACKAGE.glob("*.py"))
+    ],
 )
 def test_no_math_blocks_in_docstrings(module: str) -> None:
-    blocks = [name for name, doc in docstrings().items()
-              if name.startswith(module + ":") and ".. math::" in doc]
+    blocks = [
+        name
+        for name, doc in docstrings().items()
+        if name.startswith(module + ":") and ".. math::" in doc
+    ]
     assert not blocks, f"docstrings with .. math:: blocks: {blocks}"
