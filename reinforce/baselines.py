@@ -141,7 +141,9 @@ class ValueBaseline(Baseline):
         return np.zeros(phi.shape[0]) if self.w is None else phi @ self.w
 
     def fit(
-        self, observations: Sequence[np.ndarray], returns: Sequence[np.ndarray]
+        self,
+        observations: Sequence[np.ndarray],
+        returns: Sequence[np.ndarray],
     ) -> None:
         """Refit w on these episodes (ridge least squares, solved directly)."""
         Phi = quadratic_features(np.concatenate(observations))  # (N, F)

@@ -18,7 +18,9 @@ Params = dict[str, np.ndarray]
 
 
 def numerical_gradient(
-    f: Callable[[], float], params: Params, h: float = 1e-6
+    f: Callable[[], float],
+    params: Params,
+    h: float = 1e-6,
 ) -> Params:
     """Central differences of ``f()`` with respect to every entry of ``params``.
 

@@ -242,7 +242,8 @@ def _solve_data(solved_at: object, episodes: object) -> tuple[np.ndarray, np.nda
 
 
 def kaplan_meier(
-    solved_at: ArrayLike, episodes: ArrayLike
+    solved_at: ArrayLike,
+    episodes: ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fraction of runs solved by each episode, with unsolved runs censored.
 

@@ -433,8 +433,8 @@ def reinforce_estimates(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndar
     score[np.arange(s.size), a] += 1.0  # onehot(a) − π(· | s)
     g = np.empty((n, S, A))
     for b in range(A):  # ĝ[i, s, b] = Σ_(steps of i in state s) G · score_b
-        g[:, :, b] = np.bincount(i * S + s, weights=G * score[:, b],
-                                 minlength=n * S).reshape(n, S)
+        sums = np.bincount(i * S + s, weights=G * score[:, b], minlength=n * S)
+        g[:, :, b] = sums.reshape(n, S)
     return g
 
 
