@@ -32,7 +32,16 @@ from .optim import Optimizer, make_optimizer
 from .policies import Params, Policy, make_policy
 from .rollout import Episode, collect_episodes, run_episode
 
-__all__ = ["Config", "History", "reinforce_gradient", "seed_streams", "train"]
+__all__ = [
+    "EpisodeSource",
+    "interruptible",
+    "reinforce_gradient",
+    "seed_streams",
+    "stacked",
+    "step_unless_diverged",
+    "stop_requested",
+    "train",
+]
 
 Callback = Callable[[History], bool | None]
 
@@ -89,7 +98,8 @@ def train(
     ``callback(history)`` runs after every episode; if it returns ``False`` training
     stops. With ``catch_interrupt=True``, Ctrl-C ends training and returns what was
     learnt so far (``history.interrupted`` is set); otherwise it propagates. An update
-    that makes a weight non-finite is undone and ends training (``history.diverged``).
+    that makes a weight non-finite (or the policy's log-probabilities overflow) is
+    undone and ends training (``history.diverged``).
     """
     config = Config() if config is None else config
     env = make_env(config.env_id, max_steps=config.max_steps)
