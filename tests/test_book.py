@@ -329,7 +329,8 @@ PAGE_REPORT = r"""() => {
                 output: p.closest('.cell_output') !== null}));
   const wideMath = [...article.querySelectorAll('mjx-container[display="true"]')]
     .filter(m => m.scrollWidth > m.clientWidth + 1)
-    .map(m => ({px: m.scrollWidth - m.clientWidth, id: m.id || (m.closest('[id]') || {}).id}));
+    .map(m => ({px: m.scrollWidth - m.clientWidth,
+                tex: MathJax.startup.document.getMathItemsWithin(m).map(i => i.math).join('')}));
   const title = article.querySelector('h1');
   const titleText = title ? title.textContent : '';
   const outputs = [...article.querySelectorAll('.cell_output')].map(o => o.innerText);
@@ -434,8 +435,8 @@ def rendering_problems(report: dict, front: bool) -> list[str]:
         kind = "output" if pre["output"] else "listing"
         problems.append(f"{kind} overflows its column by {pre['px']} px at "
                         f"{WINDOW['width']} px: {pre['line'][:100]!r}")
-    problems += [f"equation overflows its column by {m['px']} px at {WINDOW['width']} px "
-                 f"(near #{m['id']})" for m in report["wideMath"]]
+    problems += [f"equation overflows its column by {m['px']} px at {WINDOW['width']} px: "
+                 f"{' '.join(m['tex'].split())[:100]!r}" for m in report["wideMath"]]
     for output in report["outputs"]:
         problems += [f"warning in an output: {_around(output, m)!r}"
                      for m in WARNING_TEXT.finditer(output)]
