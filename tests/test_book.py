@@ -95,6 +95,33 @@ def test_no_results_committed_under_book():
     assert not executed, f"executed notebooks committed under book/: {executed}"
 
 
+def test_fit_listings_fits_lines_and_keeps_the_code():
+    """book/_ext/fit_listings.py (which fitted the chapters' code to the column) shortens
+    every line it can and leaves what the code does unchanged; too-long code it cannot
+    fit safely is left for a person."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fit_listings",
+                                                  ROOT / "book" / "_ext" / "fit_listings.py")
+    assert spec is not None and spec.loader is not None
+    fit_listings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_listings)
+    source = (
+        'glue("note",\n'
+        '     "The measurement on a frozen policy was sharp; training is blurrier: Adam divides "\n'
+        '     f"out the scale of the gradient {scale:.3g}, and runs differ a lot from seed to "\n'
+        '     "seed." if low <= 0.5 else "no", display=False)\n'
+        'x = preset("fast", stop_when_solved=True, max_episodes=500)  # the base configuration\n'
+        'y = [' + ", ".join(map(str, range(30))) + "]\n")
+    fitted = fit_listings.fit(source, 80)
+    assert ast.dump(ast.parse(fitted)) == ast.dump(ast.parse(source))
+    assert max(map(len, fitted.splitlines())) <= 80, fitted
+    assert "# the base configuration\nx = preset(" in fitted
+    long_name = "z = " + "a" * 90
+    assert fit_listings.fit(long_name, 80) == long_name  # nothing safe to do: left alone
+
+
 # ---------------------------------------------------------------- strictness, on small books
 
 JUPYTEXT_HEADER = """\
