@@ -93,19 +93,30 @@ def plot_chapter_map(prerequisites: Mapping[str, Sequence[str]],
     rows: dict[int, list[str]] = {}
     for name in prerequisites:
         rows.setdefault(levels[name], []).append(name)
-    width = max(len(r) for r in rows.values())
     ax = _axes(ax, (10, 1.1 * len(rows) + 0.5))
-    pos = {}
-    for depth, names in rows.items():
-        for i, name in enumerate(names):
-            pos[name] = (3.0 * (i - (len(names) - 1) / 2), -1.1 * depth)
+    gap = 3.0  # horizontal distance between neighbouring boxes
+    pos: dict[str, tuple[float, float]] = {}
+    for depth in sorted(rows):
+        names = rows[depth]
+        # each box wants to sit under the mean of its prerequisites (reading order breaks ties)
+        want = [float(np.mean([pos[n][0] for n in prerequisites[name]]))
+                if prerequisites[name] else gap * (i - (len(names) - 1) / 2)
+                for i, name in enumerate(names)]
+        order = sorted(range(len(names)), key=lambda i: want[i])  # stable
+        row = [want[i] for i in order]
+        for k in range(1, len(row)):  # push apart, left to right
+            row[k] = max(row[k], row[k - 1] + gap)
+        shift = float(np.mean(want) - np.mean(row))  # keep the row's centre
+        for k, i in enumerate(order):
+            pos[names[i]] = (row[k] + shift, -1.1 * depth)
     for name, needs in prerequisites.items():
         for need in needs:
             (x0, y0), (x1, y1) = pos[need], pos[name]
             _arrow(ax, (x0, y0 - 0.25), (x1, y1 + 0.25), color="0.55")
     for name, (x, y) in pos.items():
         ax.text(x, y, name, ha="center", va="center", fontsize=9, bbox=BOX, zorder=3)
-    ax.set_xlim(-1.5 * width - 0.6, 1.5 * width + 0.6)
+    xs = [x for x, _ in pos.values()]
+    ax.set_xlim(min(xs) - 0.5 * gap, max(xs) + 0.5 * gap)
     ax.set_ylim(-1.1 * max(rows) - 0.6, 0.6)
     ax.axis("off")
     return ax
