@@ -121,7 +121,8 @@ def _read_params(npz: Path) -> dict[str, np.ndarray]:
                 raise ValueError("a single array, not an .npz archive")
             with data:
                 params = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
+    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile,
+            zlib.error) as err:
         problem = "empty file" if npz.stat().st_size == 0 else f"{err}".replace("\n", " ")
         raise ValueError(f"{npz}: not a readable .npz archive ({problem})") from None
     for name, value in params.items():
@@ -156,6 +157,11 @@ def load_policy(path: str | Path, env: gym.Env | None = None) -> tuple[Policy, d
                     f"but this environment has {have}"
                 )
     params = _read_params(npz)
+    numbers = sum(int(np.size(v)) for v in params.values())
+    for key, size in info["policy"].items():  # before any allocation of that size
+        if key in ("obs_dim", "hidden", "n_actions") and isinstance(size, int) and size > numbers:
+            raise ValueError(f"{meta}: {key} {size} cannot fit the {numbers} numbers in "
+                             f"{npz.name}")
     try:
         policy = policy_from_spec(info["policy"], params)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, MemoryError) as err:

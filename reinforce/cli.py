@@ -28,6 +28,8 @@ import signal
 import sys
 import tempfile
 import textwrap
+import unicodedata
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -578,8 +580,12 @@ def _dask_client(address: str) -> Any:
         raise UsageError(f"--dask-scheduler {address!r}: {message}") from None
 
 
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    _fail(f"reinforce: warning: {message}")
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import LOCK_NAME, expand_grid, plan, sweep
+    from .sweep import LOCK_NAME, SweepWarning, expand_grid, plan, sweep
 
     grid = parse_grid(args.grid)
     if args.seeds < 1:
@@ -603,7 +609,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                          "choose a new directory")
     client = None if args.dask_scheduler is None else _dask_client(args.dask_scheduler)
     try:
-        with Signals() as signals:
+        with Signals() as signals, warnings.catch_warnings():
+            warnings.simplefilter("always", SweepWarning)
+            warnings.showwarning = _show_warning  # one line each, no source excerpt
             result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
                            fresh=args.overwrite, progress=not args.quiet, catch_interrupt=True)
             signals.hold()
@@ -660,4 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    print(message.replace("\n", " "), file=sys.stderr)
+    """Print ``message`` as exactly one line: line breaks become spaces, and other control
+    characters (from a bad argument, say) are shown escaped."""
+    text = message.replace("\r\n", " ").replace("\n", " ")
+    print("".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" else
+                  c.encode("unicode_escape").decode("ascii") for c in text), file=sys.stderr)

@@ -314,8 +314,8 @@ def _read_run(path: Path, config: Config | None) -> Outcome:
                 row = json.loads(str(data["row"]))
                 saved_config = json.loads(str(data["config"]))
                 returns, lengths = data["returns"], data["lengths"]
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
-            RecursionError) as err:
+    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile,
+            zlib.error, RecursionError) as err:
         raise ValueError(f"not a readable run file ({err})".replace("\n", " ")) from None
     if not isinstance(row, dict) or not set(METRICS) <= set(row):
         raise ValueError("its row lacks the sweep's columns")
