@@ -392,3 +392,22 @@ def test_search_finds_baseline(browser, site):
         page.close()
     assert hits, "searching for 'baseline' found nothing"
     assert not problems, problems
+
+
+@pytest.mark.book
+def test_no_cell_takes_more_than_about_a_minute(built_book):
+    """The time every cell of every chapter took in the build, as its kernel recorded it
+    (book/_ext/cell_timing.py; myst-nb itself keeps only whole-notebook times). The bar is
+    a minute on an unloaded machine; BOOK_MAX_CELL_SECONDS moves it for a slower one."""
+    import os
+
+    limit = float(os.environ.get("BOOK_MAX_CELL_SECONDS", "60"))
+    times = built_book.parent / "cell_times.jsonl"
+    records = [json.loads(line) for line in times.read_text(encoding="utf-8").splitlines()]
+    with_code = {f"book/{c}" for c in CHAPTERS
+                 if "```{code-cell}" in (ROOT / "book" / f"{c}.md").read_text(encoding="utf-8")}
+    missing = with_code - {r["doc"] for r in records}
+    assert not missing, f"chapters without cell times: {sorted(missing)}"
+    slow = sorted((r for r in records if r["seconds"] > limit), key=lambda r: -r["seconds"])
+    assert not slow, "cells over {:.0f} s: {}".format(limit, "; ".join(
+        f"{r['doc']} cell {r['cell']} ({r['source']!r}) {r['seconds']:.0f} s" for r in slow))
