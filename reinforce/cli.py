@@ -18,6 +18,7 @@ import argparse
 import ast
 import contextlib
 import dataclasses
+import glob
 import inspect
 import itertools
 import json
@@ -274,22 +275,54 @@ def _out_path(out: Path) -> Path:
     return out
 
 
+def _sibling(out: Path, kind: str) -> Path:
+    """A new empty directory ``.<name>.<pid>.<random>.<kind>`` beside ``out``."""
+    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.{os.getpid()}.",
+                                 suffix=f".{kind}"))
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete what a killed train (SIGKILL, power cut) left beside ``out``: its partial run,
+    or the old run it was swapping out. Only those of processes no longer running."""
+    for path in out.parent.glob(f".{glob.escape(out.name[:64])}.*.*"):
+        parts = path.name[len(out.name[:64]) + 2:].split(".")  # pid, random, kind
+        if (len(parts) == 3 and parts[0].isdigit() and parts[2] in ("partial", "old")
+                and not _alive(int(parts[0]))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _make_temp_dir(out: Path) -> Path:
     """An empty directory beside ``out``, to be renamed to it when complete."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.", suffix=".partial"))
+    _remove_leftovers(out)
+    tmp = _sibling(out, "partial")
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp's 0o700, as mkdir would have made it
     return tmp
 
 
-def _swap_into_place(tmp: Path, out: Path) -> None:
+def _swap_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
     """Rename the complete ``tmp`` to ``out``; an existing ``out`` is moved aside first and
     deleted after, so ``out`` is always a complete run or absent."""
     old = None
     if out.is_dir() and any(out.iterdir()):
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.", suffix=".old"))
+        if not overwrite:  # another process filled it while this one trained
+            kept = out.with_name(f"{out.name}.{os.getpid()}")
+            os.replace(tmp, kept)
+            raise OSError(f"--out {str(out)!r} was filled by another process meanwhile; "
+                          f"this run is in {str(kept)!r}")
+        old = _sibling(out, "old")
         os.replace(out, old / "run")
     elif out.is_dir():
         out.rmdir()
@@ -386,12 +419,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
                 history = train(config, progress, catch_interrupt=True)
             signals.hold()  # from here on, signals wait until the run is in place
-            return _finish_train(config, history, tmp, out, signals)
+            return _finish_train(config, history, tmp, out, args.overwrite, signals)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _finish_train(config: Config, history: History, tmp: Path, out: Path,
+def _finish_train(config: Config, history: History, tmp: Path, out: Path, overwrite: bool,
                   signals: Signals) -> int:
     diverged = bool(getattr(history, "diverged", False))
     assert history.policy is not None
@@ -404,7 +437,7 @@ def _finish_train(config: Config, history: History, tmp: Path, out: Path,
             return EXIT_FAILURE
     summary = {**history.summary(), "diverged": diverged}
     _write_results(tmp, history, summary)
-    _swap_into_place(tmp, out)
+    _swap_into_place(tmp, out, overwrite)
     s = summary
     solved = "not solved" if s["solved_at_episode"] is None else \
         f"solved at episode {s['solved_at_episode']}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -312,3 +313,32 @@ def test_jobs_and_dask_handshake_are_bounded(capsys, tmp_path) -> None:
     assert status == 2 and one_line(err) and "no Dask scheduler answered" in err
     for s in [*accepted, server]:
         s.close()
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_a_raced_out_is_kept(
+        capsys, tmp_path, monkeypatch) -> None:
+    import reinforce.cli as cli_module
+
+    dead = 2**22 + 12345  # beyond pid_max: no such process
+    for kind in ("partial", "old"):
+        (tmp_path / f".run.{dead}.abc_{kind}.{kind}").mkdir()
+    (tmp_path / f".run.{os.getpid()}.live.partial").mkdir()  # a live process's: kept
+    (tmp_path / f".run.5.{dead}.x.partial").mkdir()  # the run "run.5": not ours to judge
+    assert cli(capsys, "train", *SMALL, "--out", str(tmp_path / "run"))[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        f".run.{os.getpid()}.live.partial", f".run.5.{dead}.x.partial", "run"])
+
+    # another process fills --out while this one trains: nothing of either is lost
+    raced = tmp_path / "raced"
+    real_train = cli_module.train
+
+    def train_while_another_writes(*args, **kwargs):
+        raced.mkdir()
+        (raced / "theirs.txt").write_text("theirs")
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(cli_module, "train", train_while_another_writes)
+    status, _, err = cli(capsys, "train", *SMALL, "--out", str(raced))
+    assert status == 1 and one_line(err) and "filled by another process" in err
+    assert (raced / "theirs.txt").read_text() == "theirs"
+    assert (tmp_path / f"raced.{os.getpid()}" / "summary.json").is_file()
