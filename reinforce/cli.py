@@ -587,30 +587,14 @@ def check_jobs(jobs: int | None, dask: bool) -> None:
 
 
 def _dask_client(address: str) -> Any:
-    """A Client of the scheduler at ``address``, after a handshake that must finish within
-    :data:`DASK_HANDSHAKE_SECONDS` (a server that accepts the connection but never answers
-    would otherwise keep the Client waiting for minutes)."""
-    import asyncio
+    from .sweep import connect_dask
 
     try:
-        from distributed import Client
-        from distributed.comm import connect
+        return connect_dask(address, DASK_HANDSHAKE_SECONDS)
     except ImportError as err:
         raise UsageError(f"--dask-scheduler needs the 'distributed' package ({err})") from None
-
-    async def handshake() -> None:
-        comm = await connect(address, timeout=f"{DASK_HANDSHAKE_SECONDS}s")
-        await comm.close()
-
-    try:
-        asyncio.run(asyncio.wait_for(handshake(), DASK_HANDSHAKE_SECONDS))
-        return Client(address, timeout=f"{DASK_HANDSHAKE_SECONDS}s")
-    except (asyncio.TimeoutError, TimeoutError):
-        raise UsageError(f"--dask-scheduler {address!r}: no Dask scheduler answered within "
-                         f"{DASK_HANDSHAKE_SECONDS:g} s") from None
     except (OSError, ValueError, TypeError) as err:
-        message = str(err).replace("\n", " ")
-        raise UsageError(f"--dask-scheduler {address!r}: {message}") from None
+        raise UsageError(f"--dask-scheduler {address!r}: {err}") from None
 
 
 def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:

@@ -466,6 +466,41 @@ def _worker_init() -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
 
+def connect_dask(address: str, timeout: float = 10.0) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``, after a handshake that
+    must finish within ``timeout`` seconds: a server that accepts the connection but never
+    answers would otherwise keep the Client waiting for minutes. TimeoutError (an OSError)
+    if nothing answers in time."""
+    import asyncio
+
+    from distributed import Client
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=f"{timeout}s")
+        await comm.close()
+
+    failed: list[BaseException] = []
+
+    def probe() -> None:  # in a thread of its own: the caller may be inside an event loop
+        try:
+            asyncio.run(asyncio.wait_for(handshake(), timeout))
+        except BaseException as err:  # handed to the caller below
+            failed.append(err)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if thread.is_alive() or (failed and isinstance(failed[0], (asyncio.TimeoutError,
+                                                                TimeoutError))):
+        raise TimeoutError(f"no Dask scheduler answered within {timeout:g} s")
+    if failed and isinstance(failed[0], OSError):
+        raise OSError(str(failed[0]).replace("\n", " "))
+    if failed:
+        raise failed[0]
+    return Client(address, timeout=f"{timeout}s")
+
+
 @contextlib.contextmanager
 def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
     """joblib's backend: local processes (loky) by default, Dask given a scheduler."""
@@ -479,10 +514,8 @@ def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
         return
     if backend not in (None, "dask"):
         raise ValueError(f"backend must be None or 'dask' with a scheduler, got {backend!r}")
-    from distributed import Client
-
     own = isinstance(scheduler, str)
-    client = Client(scheduler) if own else scheduler
+    client = connect_dask(scheduler) if own else scheduler
     try:
         with joblib.parallel_config(backend="dask", client=client):
             yield
