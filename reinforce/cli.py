@@ -22,6 +22,7 @@ import glob
 import inspect
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -52,6 +53,8 @@ JOBS_PER_CORE = 4
 """``--jobs`` may ask for at most this many local processes per core."""
 MAX_DASK_JOBS = 4096
 """... and at most this many concurrent runs on a Dask cluster."""
+MAX_SWEEP_RUNS = 100_000
+"""A sweep larger than this is a typo (``--seeds 1000000``), not an experiment."""
 DASK_HANDSHAKE_SECONDS = 10.0
 """How long to wait for a Dask scheduler to answer before giving up."""
 
@@ -608,6 +611,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
     check_jobs(args.jobs, args.dask_scheduler is not None)
+    runs = math.prod(len(v) for v in grid.values()) * args.seeds
+    if runs > MAX_SWEEP_RUNS:
+        raise UsageError(f"--grid and --seeds ask for {runs:,} runs; at most "
+                         f"{MAX_SWEEP_RUNS:,} in one sweep")
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
              if f.name != "seed" and hasattr(args, f.name)}
     base = preset(args.preset, **given)  # validates the base hyperparameters

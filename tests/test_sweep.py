@@ -322,11 +322,12 @@ def test_parse_grid() -> None:
         (["--seeds", "0"], "--seeds must be >= 1, got 0"),
         (["--jobs", "0"], "--jobs must be between 1 and"),
         (["--jobs", "100000"], "--jobs must be between 1 and"),
+        (["--seeds", "1000000000"], "ask for 1,000,000,000 runs; at most 100,000"),
         (["--lr", "-1"], "lr must be finite and > 0"),
         (["--preset", "nope"], "preset must be one of"),
     ],
     ids=["unknown", "float", "int", "rejected", "choice", "no-values", "empty-value", "seed",
-         "twice", "env", "seeds", "jobs", "jobs-huge", "base", "preset"],
+         "twice", "env", "seeds", "jobs", "jobs-huge", "seeds-huge", "base", "preset"],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
