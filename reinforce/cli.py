@@ -270,6 +270,8 @@ def _out_path(out: Path) -> Path:
     out = Path(os.path.abspath(out))
     if out.name in ("", ".", ".."):
         raise UsageError(f"--out {str(out)!r} must name a directory (not the root)")
+    if len(os.fsencode(out.name)) > 255:  # NAME_MAX: found now, not after the training
+        raise UsageError(f"--out: the name {out.name[:20]!r}... is longer than 255 bytes")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a directory")
     for parent in out.parents:
