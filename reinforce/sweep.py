@@ -11,7 +11,7 @@ field), so the table is the same whatever the number of jobs or the backend; onl
 ``wall_seconds`` differs. With ``out=DIR`` each run is written as soon as it finishes::
 
     DIR/sweep.json          the base config, the grid and the seeds
-    DIR/results.csv         one row per finished run (appended as runs finish)
+    DIR/results.csv         one row per finished run (rewritten as each run finishes)
     DIR/runs/<run_id>.npz   its learning curve (returns, lengths) and its row
 
 so Ctrl-C loses only the runs still going, and calling :func:`sweep` again with the
