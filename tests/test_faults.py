@@ -69,13 +69,36 @@ NUMBERS = st.one_of(st.integers(-10**12, 10**12).map(str),
                     st.floats(allow_nan=True, allow_infinity=True).map(repr))
 
 
+# Values a flag might sensibly get: pairs of these get past the parser and the checks to
+# training, so the property tests reach the environments, the loop and the files too.
+PLAUSIBLE = {
+    "--baseline": ["none", "mean", "standardize", "standardize_batch", "value"],
+    "--returns": ["reward_to_go", "episode", "blame_window"],
+    "--optimizer": ["sgd", "rmsprop", "adam"],
+    "--env": ["CartPole-v1", "Acrobot-v1", "Pendulum-v1", "test/Corridor-v0",
+              "test/CorridorNoLimit-v0", "test/CorridorNaNObs-v0", "test/CorridorInfReward-v0",
+              "test/CorridorMulti-v0", "test/CorridorInfBox-v0", "test/CorridorImage-v0"],
+    "--preset": ["default", "fast", "sample-efficient"],
+    "--gamma": ["0", "0.9", "1"], "--lr": ["1e-3", "0.05"], "--seed": ["0", "7"],
+    "--beta1": ["0", "0.5"], "--beta2": ["0.9"], "--decay-rate": ["0", "0.9"],
+    "--eps": ["1e-8", "1"], "--value-l2": ["0", "1"], "--blame-window": ["1", "4"],
+    "--solved-threshold": ["none", "-5", "3"], "--solved-window": ["1", "4"],
+    "--episodes": ["1", "2"], "--seeds": ["1", "2"], "--jobs": ["1"],
+    "--grid": ["gamma=0.9,0.99", "baseline=none,mean", "env=CartPole-v1,Acrobot-v1",
+               "stop-when-solved=true,false", "max-steps=none,20"],
+}
+
+
 def tokens(flags: list[str]) -> st.SearchStrategy[list[str]]:
-    """Flags, words and numbers in any order, often as flag-value pairs (which get past
-    the parser to the checks, and on to training)."""
+    """Flags, words and numbers in any order, often as flag-value pairs: random ones (for
+    the parser and the checks) and plausible ones (which reach training)."""
     word = st.one_of(st.sampled_from(WORDS), NUMBERS, TEXT)
     pair = st.tuples(st.sampled_from(flags), word).map(list)
+    known = [f for f in flags if f in PLAUSIBLE]
+    plausible = st.sampled_from(known).flatmap(
+        lambda f: st.sampled_from(PLAUSIBLE[f]).map(lambda v: [f, v]))
     single = st.one_of(st.sampled_from(flags), word).map(lambda t: [t])
-    return st.lists(st.one_of(pair, pair, single), max_size=4).map(
+    return st.lists(st.one_of(pair, plausible, plausible, single), max_size=4).map(
         lambda parts: [t for part in parts for t in part])
 
 
