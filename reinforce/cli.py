@@ -639,7 +639,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             warnings.simplefilter("always", SweepWarning)
             warnings.showwarning = _show_warning  # one line each, no source excerpt
             result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
-                           fresh=args.overwrite, progress=not args.quiet, catch_interrupt=True)
+                           fresh=args.overwrite, exclusive=True, progress=not args.quiet,
+                           catch_interrupt=True)
             signals.hold()
             if result.rows:
                 _write_sweep_plot(out / "sweep.png", result)

@@ -22,10 +22,12 @@ retried on the next resume); the sweep goes on.
 
 Every file is written to a temporary name and renamed into place, so a kill at any
 instant leaves each file whole (old or new). A lock on ``DIR/.sweep.lock`` keeps a
-second sweep out of a directory in use; a resume may add seeds and grid values, but
-a directory holding a different sweep (another base config or grid) is refused
-unless ``fresh``. A run file that cannot be read is recomputed, with a
-:class:`SweepWarning`.
+second sweep out of a directory in use. A directory may serve several different
+sweeps as a shared cache of runs (``sweep.json`` and ``results.csv`` then describe the
+latest); with ``exclusive=True`` (the command line's rule) a resume may only add seeds
+and grid values, and a directory holding a different sweep (another base config or
+grid) is refused unless ``fresh``. A run file that cannot be read is recomputed, with
+a :class:`SweepWarning`.
 
 The sweep is three stages: :func:`plan` (every Config, validated), :func:`run_configs`
 (train a list of Configs, yielding each outcome as it finishes; nothing about files)
@@ -392,7 +394,7 @@ class _Store:
     """The persist stage: a sweep's directory, locked while this sweep writes to it."""
 
     def __init__(self, out: Path, spec: dict[str, Any], columns: list[str],
-                 fresh: bool) -> None:
+                 fresh: bool, exclusive: bool) -> None:
         self.out, self.columns = out, columns
         (out / "runs").mkdir(parents=True, exist_ok=True)
         self._lock = open(out / LOCK_NAME, "a+b")  # held until close()
@@ -407,7 +409,7 @@ class _Store:
             spec_file = out / "sweep.json"
             if fresh:
                 self._clear()
-            elif spec_file.exists():
+            elif spec_file.exists() and exclusive:
                 try:
                     old = _read_spec(spec_file)
                 except ValueError as err:
@@ -583,6 +585,7 @@ def sweep(
     backend: str | None = None,
     scheduler: Any = None,
     fresh: bool = False,
+    exclusive: bool = False,
     progress: bool = True,
     catch_interrupt: bool = False,
     train_fn: Callable[[Config], History] = train,
@@ -597,7 +600,9 @@ def sweep(
     such as ``"tcp://10.0.0.1:8786"``, or a ``distributed.Client``), the workers of that
     cluster, which must have this package installed. With ``out``, results are
     written as they finish and a second call resumes (see the module docstring)
-    unless ``fresh``. ``callback(row)`` runs in this process after each finished run.
+    unless ``fresh``; with ``exclusive``, ``out`` must hold this sweep or a smaller one
+    (fewer seeds or grid values), not another. ``callback(row)`` runs in this process
+    after each finished run.
     Ctrl-C propagates after the finished rows are saved; with ``catch_interrupt`` it
     returns them instead, with ``interrupted`` set.
     """
@@ -630,7 +635,7 @@ def sweep(
     if out is not None:
         result.out = Path(out)
         store = _Store(result.out, _spec(base, grid, result.params, seed_list), result.columns,
-                       fresh)
+                       fresh, exclusive)
     try:
         if store is not None:
             todo = []

@@ -465,10 +465,20 @@ def test_a_different_sweep_in_out_is_refused(tmp_path: Path) -> None:
         ({"gamma": [0.95, 0.99]}, BASE.replace(hidden=8), r"another base config \(hidden: 16"),
     ]:
         with pytest.raises(ValueError, match=f"holds a different sweep.*{match}"):
-            sweep(base, grid, 2, n_jobs=1, out=tmp_path, progress=False)
+            sweep(base, grid, 2, n_jobs=1, out=tmp_path, exclusive=True, progress=False)
         assert (tmp_path / "results.csv").read_text() == before
-    r = sweep(BASE, {"lr": [1e-3]}, 1, n_jobs=1, out=tmp_path, fresh=True, progress=False)
+    r = sweep(BASE, {"lr": [1e-3]}, 1, n_jobs=1, out=tmp_path, fresh=True, exclusive=True,
+              progress=False)
     assert r.computed == 1 and len(read_csv(tmp_path / "results.csv")) == 1
+
+
+def test_by_default_a_directory_is_a_cache_shared_by_different_sweeps(tmp_path: Path) -> None:
+    first = sweep(BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    other = sweep(BASE, {"batch_size": [3, 5]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    assert other.computed == 2  # batch_size 5 with gamma 0.99 is the base: already there
+    assert len(read_csv(tmp_path / "results.csv")) == 4 and len(load_sweep(tmp_path).rows) == 4
+    assert len(list((tmp_path / "runs").glob("*.npz"))) == 6
+    assert first.computed == 4
 
 
 def test_two_sweeps_cannot_write_one_directory(tmp_path: Path) -> None:
@@ -506,7 +516,8 @@ def test_a_damaged_sweep_json_is_one_line_naming_it(tmp_path: Path, content: str
     with pytest.raises(ValueError, match=match):
         load_sweep(tmp_path)
     with pytest.raises(ValueError, match=f"{match}.*pass fresh=True"):
-        sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False)
+        sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, exclusive=True,
+              progress=False)
     status = main(["sweep", "--grid", "gamma=0.95", "--seeds", "1", "--max-episodes", "25",
                    "--hidden", "16", "--jobs", "1", "--quiet", "--out", str(tmp_path)])
     err = capsys.readouterr().err
