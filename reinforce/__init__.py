@@ -33,6 +33,7 @@ from .policies import (
     make_policy,
     sigmoid,
 )
+from .population import train_population
 from .presets import PRESETS, preset
 from .returns import RETURNS, blame_window, compute_returns, discount, standardize, total_return
 from .rollout import Episode, collect_episodes, run_episode
@@ -165,5 +166,6 @@ __all__ = [
     "total_return",
     "train",
     "train_dqn",
+    "train_population",
     "variance_ratio",
 ]

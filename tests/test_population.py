@@ -1,0 +1,136 @@
+"""Populations: a member's run depends only on its own config; the algorithm per member
+is train's (exact batches, independent updates, members drop out on their own)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reinforce import Config, History, preset, train_population
+from reinforce.population import PER_MEMBER, check_population, structure_key
+
+
+def _assert_same_run(a: History, b: History) -> None:
+    """Bit-identical histories: every episode, the counters and the final weights."""
+    assert a.lengths == b.lengths
+    assert a.returns == b.returns
+    assert (a.env_steps, a.updates, a.solved_at, a.threshold) == (
+        b.env_steps, b.updates, b.solved_at, b.threshold)
+    assert a.policy is not None and b.policy is not None
+    for name, value in a.policy.params.items():
+        np.testing.assert_array_equal(b.policy.params[name], value, err_msg=name)
+    assert a.optimizer is not None and b.optimizer is not None
+    assert a.optimizer.steps == b.optimizer.steps == a.updates
+
+
+def test_seed_3_is_bit_identical_alone_in_5_and_in_20() -> None:
+    """The fast preset (16 sub-environments per member, one CartPole vector env), with
+    neighbours that differ in seed and in every kind of elementwise hyperparameter."""
+    base = preset("fast", max_episodes=96)
+    me = base.replace(seed=3)
+    (alone,) = train_population([me])
+    others = [
+        base.replace(seed=10 + i, lr=0.02 + 0.01 * i, gamma=0.95 + 0.01 * i, beta1=0.8,
+                     beta2=0.99, eps=1e-6)
+        for i in range(4)
+    ]
+    five = train_population([*others[:2], me, *others[2:]])
+    twenty = train_population([base.replace(seed=20 + i) for i in range(19)] + [me])
+    assert alone.episodes == 96 and alone.updates == 6
+    _assert_same_run(alone, five[2])
+    _assert_same_run(alone, twenty[19])
+    assert five[0].lengths != alone.lengths  # the neighbours did run their own course
+
+
+POPULATION_CASES = {
+    "categorical (Acrobot)": Config(env_id="Acrobot-v1", hidden=16, batch_size=2,
+                                    num_envs=2, max_episodes=4, optimizer="adam", lr=0.01),
+    "value baseline, sgd": Config(baseline="value", optimizer="sgd", lr=0.01, batch_size=3,
+                                  max_episodes=9),
+    "episode returns, mean baseline": Config(returns="episode", baseline="mean", num_envs=4,
+                                             batch_size=4, max_episodes=12),
+    "blame window, batch standardisation": Config(returns="blame_window", blame_window=5,
+                                                  baseline="standardize_batch",
+                                                  batch_size=2, max_episodes=6),
+    "none baseline, step cap (env list)": Config(baseline="none", max_steps=30, num_envs=3,
+                                                 batch_size=4, max_episodes=10),
+}
+
+
+@pytest.mark.parametrize("case", POPULATION_CASES)
+def test_members_are_independent_of_their_neighbours(case: str) -> None:
+    base = POPULATION_CASES[case]
+    me = base.replace(seed=7)
+    (alone,) = train_population([me])
+    varied = [
+        base.replace(seed=1, lr=base.lr * 3, gamma=0.9, value_l2=0.1, blame_window=3,
+                     decay_rate=0.9),
+        base.replace(seed=2, max_episodes=base.max_episodes * 2),
+    ]
+    crowd = train_population([varied[0], me, varied[1]])
+    _assert_same_run(alone, crowd[1])
+    assert crowd[2].episodes == base.max_episodes * 2
+
+
+def test_gaussian_policy_population() -> None:
+    pytest.importorskip("mujoco")
+    base = preset("inverted-pendulum", max_episodes=8)
+    (alone,) = train_population([base.replace(seed=5)])
+    crowd = train_population([base.replace(seed=4, lr=0.01), base.replace(seed=5)])
+    _assert_same_run(alone, crowd[1])
+    assert alone.policy is not None and alone.policy.kind == "gaussian"
+
+
+def test_every_update_uses_exactly_one_batch_and_the_last_partial_batch_none() -> None:
+    configs = [Config(seed=s, batch_size=4, num_envs=3, max_episodes=10 + s) for s in range(3)]
+    for config, h in zip(configs, train_population(configs), strict=True):
+        assert h.episodes == config.max_episodes
+        assert h.updates == config.max_episodes // config.batch_size  # 2 full batches
+        assert h.env_steps == sum(h.lengths)
+        assert all(1 <= n <= 500 for n in h.lengths)
+        assert h.optimizer is not None and h.optimizer.steps == h.updates
+        assert h.policy is not None and h.policy.members is None
+
+
+def test_members_that_solve_drop_out_while_the_others_go_on() -> None:
+    """A threshold of 20 is reached quickly; a member without stop_when_solved and one
+    with a higher threshold keep training up to their own max_episodes."""
+    easy = Config(seed=0, solved_threshold=20.0, solved_window=5, stop_when_solved=True,
+                  max_episodes=200)
+    configs = [easy, easy.replace(stop_when_solved=False, max_episodes=40),
+               easy.replace(seed=1, solved_threshold=1e9, max_episodes=30)]
+    stopped, kept_on, unsolved = train_population(configs)
+    assert stopped.solved_at is not None and stopped.episodes == stopped.solved_at
+    assert stopped.episodes < 40
+    assert kept_on.solved_at == stopped.solved_at and kept_on.episodes == 40
+    assert unsolved.solved_at is None and unsolved.episodes == 30
+    assert stopped.threshold == 20.0 and unsolved.threshold == 1e9
+
+
+def test_the_default_threshold_is_the_environments() -> None:
+    (h,) = train_population([Config(max_episodes=1)])
+    assert h.threshold == 475.0 and h.updates == 0
+
+
+def test_structural_fields_must_agree() -> None:
+    base = Config()
+    for field, value in [("batch_size", 7), ("hidden", 8), ("env_id", "CartPole-v0"),
+                         ("optimizer", "adam"), ("baseline", "value"), ("num_envs", 2),
+                         ("returns", "episode"), ("max_steps", 100)]:
+        with pytest.raises(ValueError, match=f"structural field '{field}'"):
+            train_population([base, base.replace(**{field: value})])
+    with pytest.raises(ValueError, match="at least one"):
+        train_population([])
+    with pytest.raises(TypeError, match=r"configs\[1\] must be a Config"):
+        train_population([base, {"seed": 1}])  # type: ignore[list-item]
+
+
+def test_per_member_fields_do_not_split_populations() -> None:
+    base = Config()
+    changed = base.replace(seed=9, lr=0.5, gamma=0.5, decay_rate=0.5, eps=0.5, beta1=0.5,
+                           beta2=0.5, value_l2=0.5, blame_window=2, max_episodes=3,
+                           solved_threshold=1.0, solved_window=2, stop_when_solved=True)
+    assert structure_key(base) == structure_key(changed)
+    assert check_population([base, changed]) == [base, changed]
+    assert set(PER_MEMBER) >= {"seed", "lr", "gamma", "decay_rate", "eps", "beta1", "beta2",
+                               "value_l2", "blame_window"}
