@@ -216,9 +216,15 @@ class _Member:
             j = self.env_of[e]
             steps = np.flatnonzero(S[:, j] == e)
             terminated, truncated = self.ended[e]
-            episodes.append(Episode(observations=X[steps, j], actions=A[steps, j],
-                                    rewards=R[steps, j], terminated=terminated,
-                                    truncated=truncated))
+            episodes.append(
+                Episode(
+                    observations=X[steps, j],
+                    actions=A[steps, j],
+                    rewards=R[steps, j],
+                    terminated=terminated,
+                    truncated=truncated,
+                )
+            )
         return episodes
 
 
@@ -251,10 +257,12 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold, M)
         for k, c in enumerate(configs)
     ]
-    policy = stack_policies([
-        make_policy(probe.observation_space, probe.action_space, c0.hidden, m.init_rng)
-        for m in members
-    ])
+    policy = stack_policies(
+        [
+            make_policy(probe.observation_space, probe.action_space, c0.hidden, m.init_rng)
+            for m in members
+        ]
+    )
     probe.close()
     optimizer = make_optimizer(
         c0.optimizer,
@@ -286,11 +294,15 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 stop = True
                 break
         if len(batch) == c.batch_size:
-            grads = reinforce_gradient(policy.member(m.k), batch, gamma=c.gamma,
-                                       returns=c.returns, baseline=m.baseline,
-                                       blame_window=c.blame_window)
-            optimizer.step(policy.params, {n: g[None] for n, g in grads.items()},
-                           members=[m.k])
+            grads = reinforce_gradient(
+                policy.member(m.k),
+                batch,
+                gamma=c.gamma,
+                returns=c.returns,
+                baseline=m.baseline,
+                blame_window=c.blame_window,
+            )
+            optimizer.step(policy.params, {n: g[None] for n, g in grads.items()}, members=[m.k])
             history.updates += 1
         if stop or history.episodes >= c.max_episodes:
             m.active = False

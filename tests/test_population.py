@@ -3,10 +3,20 @@ is train's (exact batches, independent updates, members drop out on their own)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
+from joblib import Parallel, delayed
 
-from reinforce import Config, History, preset, train_population
+from reinforce import (
+    Config,
+    History,
+    preset,
+    probability_of_improvement_ci,
+    train,
+    train_population,
+)
 from reinforce.population import PER_MEMBER, check_population, structure_key
 
 
@@ -15,7 +25,11 @@ def _assert_same_run(a: History, b: History) -> None:
     assert a.lengths == b.lengths
     assert a.returns == b.returns
     assert (a.env_steps, a.updates, a.solved_at, a.threshold) == (
-        b.env_steps, b.updates, b.solved_at, b.threshold)
+        b.env_steps,
+        b.updates,
+        b.solved_at,
+        b.threshold,
+    )
     assert a.policy is not None and b.policy is not None
     for name, value in a.policy.params.items():
         np.testing.assert_array_equal(b.policy.params[name], value, err_msg=name)
@@ -30,8 +44,9 @@ def test_seed_3_is_bit_identical_alone_in_5_and_in_20() -> None:
     me = base.replace(seed=3)
     (alone,) = train_population([me])
     others = [
-        base.replace(seed=10 + i, lr=0.02 + 0.01 * i, gamma=0.95 + 0.01 * i, beta1=0.8,
-                     beta2=0.99, eps=1e-6)
+        base.replace(
+            seed=10 + i, lr=0.02 + 0.01 * i, gamma=0.95 + 0.01 * i, beta1=0.8, beta2=0.99, eps=1e-6
+        )
         for i in range(4)
     ]
     five = train_population([*others[:2], me, *others[2:]])
@@ -43,17 +58,31 @@ def test_seed_3_is_bit_identical_alone_in_5_and_in_20() -> None:
 
 
 POPULATION_CASES = {
-    "categorical (Acrobot)": Config(env_id="Acrobot-v1", hidden=16, batch_size=2,
-                                    num_envs=2, max_episodes=4, optimizer="adam", lr=0.01),
-    "value baseline, sgd": Config(baseline="value", optimizer="sgd", lr=0.01, batch_size=3,
-                                  max_episodes=9),
-    "episode returns, mean baseline": Config(returns="episode", baseline="mean", num_envs=4,
-                                             batch_size=4, max_episodes=12),
-    "blame window, batch standardisation": Config(returns="blame_window", blame_window=5,
-                                                  baseline="standardize_batch",
-                                                  batch_size=2, max_episodes=6),
-    "none baseline, step cap (env list)": Config(baseline="none", max_steps=30, num_envs=3,
-                                                 batch_size=4, max_episodes=10),
+    "categorical (Acrobot)": Config(
+        env_id="Acrobot-v1",
+        hidden=16,
+        batch_size=2,
+        num_envs=2,
+        max_episodes=4,
+        optimizer="adam",
+        lr=0.01,
+    ),
+    "value baseline, sgd": Config(
+        baseline="value", optimizer="sgd", lr=0.01, batch_size=3, max_episodes=9
+    ),
+    "episode returns, mean baseline": Config(
+        returns="episode", baseline="mean", num_envs=4, batch_size=4, max_episodes=12
+    ),
+    "blame window, batch standardisation": Config(
+        returns="blame_window",
+        blame_window=5,
+        baseline="standardize_batch",
+        batch_size=2,
+        max_episodes=6,
+    ),
+    "none baseline, step cap (env list)": Config(
+        baseline="none", max_steps=30, num_envs=3, batch_size=4, max_episodes=10
+    ),
 }
 
 
@@ -63,8 +92,9 @@ def test_members_are_independent_of_their_neighbours(case: str) -> None:
     me = base.replace(seed=7)
     (alone,) = train_population([me])
     varied = [
-        base.replace(seed=1, lr=base.lr * 3, gamma=0.9, value_l2=0.1, blame_window=3,
-                     decay_rate=0.9),
+        base.replace(
+            seed=1, lr=base.lr * 3, gamma=0.9, value_l2=0.1, blame_window=3, decay_rate=0.9
+        ),
         base.replace(seed=2, max_episodes=base.max_episodes * 2),
     ]
     crowd = train_population([varied[0], me, varied[1]])
@@ -95,10 +125,14 @@ def test_every_update_uses_exactly_one_batch_and_the_last_partial_batch_none() -
 def test_members_that_solve_drop_out_while_the_others_go_on() -> None:
     """A threshold of 20 is reached quickly; a member without stop_when_solved and one
     with a higher threshold keep training up to their own max_episodes."""
-    easy = Config(seed=0, solved_threshold=20.0, solved_window=5, stop_when_solved=True,
-                  max_episodes=200)
-    configs = [easy, easy.replace(stop_when_solved=False, max_episodes=40),
-               easy.replace(seed=1, solved_threshold=1e9, max_episodes=30)]
+    easy = Config(
+        seed=0, solved_threshold=20.0, solved_window=5, stop_when_solved=True, max_episodes=200
+    )
+    configs = [
+        easy,
+        easy.replace(stop_when_solved=False, max_episodes=40),
+        easy.replace(seed=1, solved_threshold=1e9, max_episodes=30),
+    ]
     stopped, kept_on, unsolved = train_population(configs)
     assert stopped.solved_at is not None and stopped.episodes == stopped.solved_at
     assert stopped.episodes < 40
@@ -114,9 +148,16 @@ def test_the_default_threshold_is_the_environments() -> None:
 
 def test_structural_fields_must_agree() -> None:
     base = Config()
-    for field, value in [("batch_size", 7), ("hidden", 8), ("env_id", "CartPole-v0"),
-                         ("optimizer", "adam"), ("baseline", "value"), ("num_envs", 2),
-                         ("returns", "episode"), ("max_steps", 100)]:
+    for field, value in [
+        ("batch_size", 7),
+        ("hidden", 8),
+        ("env_id", "CartPole-v0"),
+        ("optimizer", "adam"),
+        ("baseline", "value"),
+        ("num_envs", 2),
+        ("returns", "episode"),
+        ("max_steps", 100),
+    ]:
         with pytest.raises(ValueError, match=f"structural field '{field}'"):
             train_population([base, base.replace(**{field: value})])
     with pytest.raises(ValueError, match="at least one"):
@@ -127,10 +168,84 @@ def test_structural_fields_must_agree() -> None:
 
 def test_per_member_fields_do_not_split_populations() -> None:
     base = Config()
-    changed = base.replace(seed=9, lr=0.5, gamma=0.5, decay_rate=0.5, eps=0.5, beta1=0.5,
-                           beta2=0.5, value_l2=0.5, blame_window=2, max_episodes=3,
-                           solved_threshold=1.0, solved_window=2, stop_when_solved=True)
+    changed = base.replace(
+        seed=9,
+        lr=0.5,
+        gamma=0.5,
+        decay_rate=0.5,
+        eps=0.5,
+        beta1=0.5,
+        beta2=0.5,
+        value_l2=0.5,
+        blame_window=2,
+        max_episodes=3,
+        solved_threshold=1.0,
+        solved_window=2,
+        stop_when_solved=True,
+    )
     assert structure_key(base) == structure_key(changed)
     assert check_population([base, changed]) == [base, changed]
-    assert set(PER_MEMBER) >= {"seed", "lr", "gamma", "decay_rate", "eps", "beta1", "beta2",
-                               "value_l2", "blame_window"}
+    assert set(PER_MEMBER) >= {
+        "seed",
+        "lr",
+        "gamma",
+        "decay_rate",
+        "eps",
+        "beta1",
+        "beta2",
+        "value_l2",
+        "blame_window",
+    }
+
+
+# ---------------------------------------------------------------- same distribution as train
+
+SEEDS_BOTH_WAYS = range(40)
+CAP = 3000  # episodes; an unsolved run counts as solved at CAP + 1 (the worst rank)
+
+
+def _train_summary(seed: int) -> tuple[int | None, int]:
+    h = train(preset("fast", seed=seed, max_episodes=CAP, stop_when_solved=True))
+    return h.solved_at, h.episodes
+
+
+def _population_summaries(seeds: Sequence[int]) -> list[tuple[int | None, int]]:
+    configs = [preset("fast", seed=s, max_episodes=CAP, stop_when_solved=True) for s in seeds]
+    return [(h.solved_at, h.episodes) for h in train_population(configs)]
+
+
+@pytest.mark.slow
+def test_populations_and_train_agree_in_distribution() -> None:
+    """40 seeds of the fast preset both ways (train: joblib over 2 workers; populations:
+    two of 20). The streams differ, so the runs do not match one by one, but the
+    episodes-to-solve must come from the same distribution: the bootstrap 95% interval of
+    the ratio of medians contains 1, so does the interval of P(population run solves
+    sooner than a train run) contain 1/2, and the solve rates differ by at most 2 of 40."""
+    seeds = list(SEEDS_BOTH_WAYS)
+    single = Parallel(n_jobs=2)(delayed(_train_summary)(s) for s in seeds)
+    halves = Parallel(n_jobs=2)(
+        delayed(_population_summaries)(h) for h in (seeds[::2], seeds[1::2])
+    )
+    lockstep = [r for pair in zip(*halves, strict=True) for r in pair]
+
+    def solve_times(runs: list[tuple[int | None, int]]) -> np.ndarray:
+        return np.array([CAP + 1 if s is None else s for s, _ in runs], dtype=np.float64)
+
+    a, b = solve_times(single), solve_times(lockstep)
+    rng = np.random.default_rng(0)
+    boot = 4000
+    ra = np.median(rng.choice(a, (boot, a.size)), axis=1)
+    rb = np.median(rng.choice(b, (boot, b.size)), axis=1)
+    low, high = np.quantile(rb / ra, [0.025, 0.975])
+    poi = probability_of_improvement_ci(b, a, rng=rng, higher_is_better=False)
+    solved_single = sum(s is not None for s, _ in single)
+    solved_lockstep = sum(s is not None for s, _ in lockstep)
+    report = (
+        f"medians {np.median(a):.0f} (train) vs {np.median(b):.0f} (population), "
+        f"ratio CI [{low:.2f}, {high:.2f}], P(population sooner) {poi.value:.2f} "
+        f"[{poi.low:.2f}, {poi.high:.2f}], solved {solved_single} vs {solved_lockstep}"
+    )
+    print(report)
+    assert low <= 1.0 <= high, report
+    assert poi.low <= 0.5 <= poi.high, report
+    assert abs(solved_single - solved_lockstep) <= 2, report
