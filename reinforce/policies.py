@@ -18,9 +18,11 @@ and ``mode(obs)`` describe the action distribution in each state.
 **Populations.** The same methods run K independent networks at once. A policy made
 by :func:`stack_policies` holds every parameter with a leading member axis K
 (``W1`` of shape ``(K, H, D)``); it then takes observations ``(K, T, D)``, actions
-``(K, T, ...)`` and weights ``(K, T)``, returns ``(K, T)`` log-probabilities and
-``(K, ...)`` gradients, and draws member k's actions from ``rng[k]`` when given a
-sequence of K generators. The maths is written once: the products are stacked
+``(K, T, ...)`` and weights ``(K, T)``, and returns ``(K, T)`` log-probabilities and
+``(K, ...)`` gradients (to give each member its own random stream, ``sample`` takes
+any ``rng`` whose ``random``/``standard_normal`` fill a leading axis K from the
+members' own generators, as :class:`reinforce.population.MemberStreams` does). The
+maths is written once: the products are stacked
 ``@`` (and ``np.matvec``/``np.vecmat``), which give each member exactly the bits of
 its own unstacked product, so a member computes the same numbers alone or in a
 population of any size. :meth:`Policy.member` is member k as a single policy.
@@ -54,8 +56,6 @@ __all__ = [
 ]
 
 Params = dict[str, np.ndarray]
-#: one generator, or one per member of a population (member k draws from ``rng[k]``)
-Rng = np.random.Generator | Sequence[np.random.Generator]
 
 
 # ---------------------------------------------------------------- stable primitives
@@ -87,19 +87,6 @@ def inverse_cdf(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
     """
     below = np.cumsum(probs, axis=-1) < np.asarray(u)[..., None]
     return np.minimum(below.sum(axis=-1), np.shape(probs)[-1] - 1).astype(np.int64)
-
-
-def draw(rng: Rng, shape: tuple[int, ...], kind: str = "uniform") -> np.ndarray:
-    """Standard ``uniform`` [0, 1) or ``normal`` draws of ``shape`` from ``rng``.
-
-    With one generator per member (a sequence of K), ``shape[0]`` is K and member k's
-    draws come from ``rng[k]`` alone, in the order a single run would draw them.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng.random(shape) if kind == "uniform" else rng.standard_normal(shape)
-    rows = [g.random(shape[1:]) if kind == "uniform" else g.standard_normal(shape[1:])
-            for g in rng]
-    return np.stack(rows)
 
 
 def as_batch(obs: np.ndarray, obs_dim: int, members: int | None = None) -> np.ndarray:
@@ -278,10 +265,10 @@ class BernoulliPolicy(Policy):
         z, _ = self.forward(obs)
         return _one_or_many(obs, sigmoid(z))
 
-    def sample(self, obs: np.ndarray, rng: Rng) -> Any:
+    def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
         """Action 1 with probability p: a = 1 if u < p, with u ~ Uniform(0, 1)."""
         p = self.prob(obs)
-        return (draw(rng, np.shape(p)) < p).astype(np.int64)
+        return (rng.random(np.shape(p)) < p).astype(np.int64)
 
     def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         a = np.asarray(actions)
@@ -363,10 +350,10 @@ class CategoricalPolicy(Policy):
         logits, _ = self.forward(obs)
         return _one_or_many(obs, np.exp(log_softmax(logits)))
 
-    def sample(self, obs: np.ndarray, rng: Rng) -> Any:
+    def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
         """Inverse-CDF sampling from π(· | s) with u ~ Uniform(0, 1)."""
         p = self.probs(obs)
-        return inverse_cdf(p, draw(rng, p.shape[:-1]))
+        return inverse_cdf(p, rng.random(p.shape[:-1]))
 
     def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         a = np.asarray(actions)
@@ -480,10 +467,10 @@ class GaussianPolicy(Policy):
         """σ = exp(log_std), shape (k,) (or (K, k) for a population)."""
         return np.exp(self.params["log_std"])
 
-    def sample(self, obs: np.ndarray, rng: Rng) -> Any:
+    def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
         """a = μ(s) + σ ⊙ ε with ε ~ N(0, I): one (k,) action per row."""
         mu, _ = self.forward(obs)  # (N, k)
-        a = mu + self.std()[..., None, :] * draw(rng, mu.shape, "normal")
+        a = mu + self.std()[..., None, :] * rng.standard_normal(mu.shape)
         return _one_or_many(obs, a)
 
     def env_action(self, action: Any) -> Any:

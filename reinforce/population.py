@@ -32,6 +32,7 @@ pass is batched there.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -44,11 +45,18 @@ from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 from .baselines import Baseline, make_baseline
 from .envs import make_env
 from .optim import make_optimizer
-from .policies import make_policy, stack_policies
+from .policies import Policy, make_policy, stack_policies
 from .rollout import Episode
 from .train import Config, History, reinforce_gradient, seed_streams
 
-__all__ = ["PER_MEMBER", "check_population", "structure_key", "train_population"]
+__all__ = [
+    "PER_MEMBER",
+    "MemberStreams",
+    "check_population",
+    "plan_populations",
+    "structure_key",
+    "train_population",
+]
 
 #: Config fields that may differ between the members of a population; every other
 #: field is structural and must be the same for all of them
@@ -99,50 +107,102 @@ def check_population(configs: Sequence[Config]) -> list[Config]:
     return configs
 
 
+# ---------------------------------------------------------------- random streams
+
+
+class MemberStreams:
+    """Random draws for a stacked population, each member's from its own generator.
+
+    ``random(size)`` and ``standard_normal(size)`` with ``size = (R, ...)`` return, in
+    row r, the next draws of member ``order[r]``: the numbers its generator's
+    ``random(size[1:])`` would give it alone. They are drawn ahead in blocks of
+    ``block`` calls (a generator fills an array in order, so a block holds exactly
+    the numbers of ``block`` successive calls); pass it as ``rng`` to a stacked policy.
+    """
+
+    def __init__(self, generators: Sequence[np.random.Generator], block: int = 256) -> None:
+        self.generators = list(generators)
+        self.block = block
+        self.order = np.arange(len(self.generators))  # the member in each row
+        self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def random(self, size: tuple[int, ...]) -> np.ndarray:
+        return self._next("random", tuple(size))
+
+    def standard_normal(self, size: tuple[int, ...]) -> np.ndarray:
+        return self._next("standard_normal", tuple(size))
+
+    def _next(self, kind: str, size: tuple[int, ...]) -> np.ndarray:
+        if size[0] != self.order.size:
+            raise ValueError(f"size must start with {self.order.size} members, got {size}")
+        shape = size[1:]
+        if kind not in self._buffers or self._buffers[kind][0].shape[2:] != shape:
+            K = len(self.generators)
+            self._buffers[kind] = (np.empty((K, self.block, *shape)), np.full(K, self.block))
+        buffer, used = self._buffers[kind]
+        rows = self.order
+        for k in rows[used[rows] == self.block]:  # a used-up block: draw the next one
+            buffer[k] = getattr(self.generators[k], kind)((self.block, *shape))
+            used[k] = 0
+        out = buffer[rows, used[rows]]
+        used[rows] += 1
+        return out
+
+
 # ---------------------------------------------------------------- environments
 
 
 class _CartPoleBank:
-    """K × M CartPole sub-environments as one ``CartPoleVectorEnv`` (Gymnasium's
-    physics), with every reset drawn from the owning member's generator."""
+    """CartPole sub-environments as one ``CartPoleVectorEnv`` (Gymnasium's physics),
+    with every reset drawn from the owning member's generator."""
 
     def __init__(self, env: CartPoleVectorEnv) -> None:
         self.env = env
-        env.reset(seed=0)  # the shared generator only restarts retired members' envs
+        env.reset(seed=0)  # every state is overwritten from a member's stream
 
-    def step(self, actions: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, ...]:
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, ...]:
         obs, r, terminated, truncated, _ = self.env.step(actions.astype(np.int64))
         return obs, r, terminated, truncated
 
     def reset(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Start new episodes on sub-environments ``i``; their first observations."""
         env = self.env
-        state = cast(np.ndarray, env.state)  # (4, K * M): x, ẋ, θ, θ̇ of every sub-env
+        state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
         state[:, i] = rng.uniform(env.low, env.high, size=(4, i.size))
         env.steps[i] = 0
         env.prev_done[i] = False  # no autoreset on the next step: it was done here
         return state[:, i].T.astype(np.float32)
+
+    def keep(self, i: np.ndarray) -> None:
+        """Keep only sub-environments ``i`` (in this order), as they are."""
+        old = self.env
+        new = type(old)(num_envs=i.size, max_episode_steps=old.max_episode_steps)
+        new.reset(seed=0)
+        new.state = cast(Any, cast(np.ndarray, old.state)[:, i].copy())
+        new.steps, new.prev_done = old.steps[i].copy(), old.prev_done[i].copy()
+        old.close()
+        self.env = new
 
     def close(self) -> None:
         self.env.close()
 
 
 class _EnvList:
-    """K × M ordinary Gymnasium environments; sub-environment i is seeded once from
-    its member's generator and afterwards resets from its own."""
+    """Ordinary Gymnasium environments; sub-environment i is seeded once from its
+    member's generator and afterwards resets from its own."""
 
     def __init__(self, envs: list[gym.Env], obs_dim: int) -> None:
         self.envs = envs
         self.obs_dim = obs_dim
         self.seeded = np.zeros(len(envs), dtype=bool)
 
-    def step(self, actions: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, ...]:
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, ...]:
         n = len(self.envs)
         obs = np.zeros((n, self.obs_dim))
         r = np.zeros(n)
         terminated, truncated = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        for i in map(int, np.flatnonzero(live)):  # retired members' envs stand still
-            obs[i], r[i], terminated[i], truncated[i], _ = self.envs[i].step(actions[i])
+        for i, env in enumerate(self.envs):
+            obs[i], r[i], terminated[i], truncated[i], _ = env.step(actions[i])
         return obs, r, terminated, truncated
 
     def reset(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -152,6 +212,12 @@ class _EnvList:
             self.seeded[j] = True
             rows.append(self.envs[j].reset(seed=seed)[0])
         return np.array(rows, dtype=np.float64)
+
+    def keep(self, i: np.ndarray) -> None:
+        for j in set(range(len(self.envs))) - set(map(int, i)):
+            self.envs[j].close()
+        self.envs = [self.envs[j] for j in map(int, i)]
+        self.seeded = self.seeded[i]
 
     def close(self) -> None:
         for env in self.envs:
@@ -172,30 +238,30 @@ def _make_bank(config: Config, n: int, obs_dim: int) -> _CartPoleBank | _EnvList
 
 
 class _Member:
-    """The bookkeeping of one run: its streams, baseline, history and current batch."""
+    """The bookkeeping of one run: its streams, baseline, history and current batch.
 
-    def __init__(self, k: int, config: Config, threshold: float | None, m: int) -> None:
-        self.k, self.config, self.m = k, config, m
+    The steps of the batch in progress are the entries ``first`` … of the shared
+    step log; ``slot[j]`` is the episode (of this batch) that sub-environment j plays,
+    or −1 once there is none left to start.
+    """
+
+    def __init__(self, k: int, config: Config, threshold: float | None, slot: np.ndarray):
+        self.k, self.config, self.slot = k, config, slot
         self.init_rng, self.rng, env_seed = seed_streams(config.seed)
         self.reset_rng = np.random.default_rng(env_seed)
         self.baseline: Baseline = make_baseline(config.baseline, l2=config.value_l2)
         self.history = History(config=config, threshold=threshold)
-        self.envs = np.arange(k * m, (k + 1) * m)  # this member's sub-environments
         self.active = True
 
-    def start_batch(self) -> None:
+    def start_batch(self, first: int) -> None:
         """Plan the next batch: ``n`` episodes, the first min(M, n) starting now."""
-        c = self.config
+        c, M = self.config, self.slot.size
         self.n = min(c.batch_size, c.max_episodes - self.history.episodes)
-        self.slot = np.where(np.arange(self.m) < self.n, np.arange(self.m), -1)
+        self.slot[:] = np.where(np.arange(M) < self.n, np.arange(M), -1)
         self.env_of = {int(e): int(e) for e in self.slot[self.slot >= 0]}
         self.started = int((self.slot >= 0).sum())
         self.ended: dict[int, tuple[bool, bool]] = {}
-        self.steps = np.zeros(self.m, dtype=np.int64)  # steps into each sub-env's episode
-        self.xs: list[np.ndarray] = []
-        self.acts: list[np.ndarray] = []
-        self.rews: list[np.ndarray] = []
-        self.slots: list[np.ndarray] = []
+        self.first = first
 
     def episode_ended(self, j: int, terminated: bool, truncated: bool) -> None:
         """Sub-environment j finished the episode it was playing; give it the next one."""
@@ -207,14 +273,14 @@ class _Member:
         else:
             self.slot[j] = -1
 
-    def batch(self) -> list[Episode]:
-        """The finished batch, episodes in the order they started."""
-        X, A = np.stack(self.xs), np.stack(self.acts)  # (steps, M, ...)
-        R, S = np.stack(self.rews), np.stack(self.slots)
+    def batch(self, log: Sequence[tuple[np.ndarray, ...]]) -> list[Episode]:
+        """The finished batch from its log entries, episodes in the order they started."""
+        k = self.k
+        X, A, R, S = (np.stack([e[i][e[0][k]] for e in log]) for i in range(1, 5))
         episodes = []
         for e in range(self.n):
             j = self.env_of[e]
-            steps = np.flatnonzero(S[:, j] == e)
+            steps = np.flatnonzero(S[:, j] == e)  # (steps, M, ...) → this episode's steps
             terminated, truncated = self.ended[e]
             episodes.append(
                 Episode(
@@ -235,6 +301,14 @@ def _non_finite(what: str, member: _Member, step: int) -> ValueError:
     )
 
 
+def _rows(policy: Policy, members: np.ndarray) -> Policy:
+    """The stacked policy of ``members`` only (parameters copied)."""
+    rows = copy.copy(policy)
+    rows.params = {name: v[members] for name, v in policy.params.items()}
+    rows.members = members.size
+    return rows
+
+
 # ---------------------------------------------------------------- the loop
 
 
@@ -245,6 +319,10 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     learning rate, discount, optimiser constants, value-baseline ridge, blame window,
     stopping rules); any other difference is a ValueError naming the field. Each
     History is the one its config alone would give here, whatever the other members.
+
+    Bookkeeping: ``active`` lists the members still training, one row each of the
+    arrays stepped together (observations, actions, sub-environments); a member that
+    retires is dropped from them, so the rest run at the speed of a smaller population.
     """
     configs = check_population(configs)
     c0 = configs[0]
@@ -253,11 +331,12 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     threshold = None
     if probe.spec is not None and probe.spec.reward_threshold is not None:
         threshold = float(probe.spec.reward_threshold)
+    slot = np.full((K, M), -1)  # episode of its batch each sub-env plays (−1: none)
     members = [
-        _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold, M)
+        _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold, slot[k])
         for k, c in enumerate(configs)
     ]
-    policy = stack_policies(
+    master = stack_policies(
         [
             make_policy(probe.observation_space, probe.action_space, c0.hidden, m.init_rng)
             for m in members
@@ -272,22 +351,31 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         beta1=np.array([c.beta1 for c in configs]),
         beta2=np.array([c.beta2 for c in configs]),
     )
-    D = policy.obs_dim
+    D = master.obs_dim
     bank = _make_bank(c0, K * M, D)
-    x = np.zeros((K, M, D))
-    rngs = [m.rng for m in members]
+    streams = MemberStreams([m.rng for m in members])
+    active = np.arange(K)  # the member in each row
+    row_of = np.arange(K)  # the row of each member (−1: retired)
+    policy = _rows(master, active)
+    x = np.zeros((K, M, D))  # the current observation of every sub-env, by row
+    episode_steps = np.zeros((K, M), dtype=np.int64)  # by member
+    log: list[tuple[np.ndarray, ...]] = []  # per step: (row_of, x, a, r, slot), by row
+    log_start = 0  # the step number of log[0]
+    t = 0  # steps taken
     start = time.perf_counter()
 
     def begin(m: _Member) -> None:
-        m.start_batch()
-        x[m.k] = bank.reset(m.envs, m.reset_rng)
+        m.start_batch(first=t)
+        row = row_of[m.k]
+        x[row] = bank.reset(row * M + np.arange(M), m.reset_rng)
+        episode_steps[m.k] = 0
 
     def finish_batch(m: _Member) -> None:
         """Record the batch as train does, update, and start the next batch or retire."""
         c, history = m.config, m.history
         batch: list[Episode] = []
         stop = False
-        for episode in m.batch():
+        for episode in m.batch(log[m.first - log_start : t - log_start]):
             history.record(episode)
             batch.append(episode)
             if c.stop_when_solved and history.solved_at is not None:
@@ -295,18 +383,20 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 break
         if len(batch) == c.batch_size:
             grads = reinforce_gradient(
-                policy.member(m.k),
+                master.member(m.k),
                 batch,
                 gamma=c.gamma,
                 returns=c.returns,
                 baseline=m.baseline,
                 blame_window=c.blame_window,
             )
-            optimizer.step(policy.params, {n: g[None] for n, g in grads.items()}, members=[m.k])
+            optimizer.step(master.params, {n: g[None] for n, g in grads.items()}, [m.k])
+            for name, value in master.params.items():
+                policy.params[name][row_of[m.k]] = value[m.k]
             history.updates += 1
         if stop or history.episodes >= c.max_episodes:
             m.active = False
-            history.policy = policy.member(m.k)
+            history.policy = master.member(m.k)
             history.optimizer = optimizer.member(m.k)
             history.wall_seconds = time.perf_counter() - start
         else:
@@ -315,46 +405,94 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     try:
         for m in members:
             begin(m)
-        t = 0
-        while any(m.active for m in members):
-            active = [m for m in members if m.active]
-            live = np.zeros((K, M), dtype=bool)
-            for m in active:
-                live[m.k] = True
-            if not np.isfinite(x[live]).all():
-                bad = next(m for m in active if not np.isfinite(x[m.k]).all())
+        while active.size:
+            R = active.size
+            if not np.isfinite(x).all():
+                bad = members[active[np.flatnonzero(~np.isfinite(x).all(axis=(1, 2)))[0]]]
                 raise _non_finite("observation", bad, t)
-            # (K, M) or (K, M, k) actions, member k's drawn from rngs[k]
-            a = policy.sample(x, rngs)  # type: ignore[arg-type]  # every head takes K rngs
+            # (R, M) or (R, M, k) actions, each member's drawn from its own generator
+            a = policy.sample(x, cast(np.random.Generator, streams))
             env_a = policy.env_action(a)
-            obs, r, terminated, truncated = bank.step(
-                env_a.reshape(K * M, *env_a.shape[2:]), live.reshape(-1)
-            )
+            obs, r, terminated, truncated = bank.step(env_a.reshape(R * M, *env_a.shape[2:]))
+            r = np.asarray(r, dtype=np.float64).reshape(R, M)
+            terminated = np.asarray(terminated, dtype=bool).reshape(R, M)
+            truncated = np.asarray(truncated, dtype=bool).reshape(R, M)
+            playing = slot[active]  # (R, M)
+            episode_steps[active] += 1
+            if c0.max_steps is not None:  # the step cap, as run_episode applies it
+                truncated |= (episode_steps[active] >= c0.max_steps) & ~terminated
+            if not np.isfinite(r).all() and not np.isfinite(r[playing >= 0]).all():
+                bad_row = np.flatnonzero(~np.isfinite(np.where(playing >= 0, r, 0)).all(1))[0]
+                raise _non_finite("reward", members[active[bad_row]], t)
+            log.append((row_of, x, a, r, playing))
             t += 1
-            r = np.asarray(r, dtype=np.float64).reshape(K, M)
-            terminated = np.asarray(terminated, dtype=bool).reshape(K, M)
-            truncated = np.asarray(truncated, dtype=bool).reshape(K, M)
-            x_before, x = x, np.array(obs, dtype=np.float64).reshape(K, M, D)
-            for m in active:
-                k = m.k
-                m.steps += 1
-                m.xs.append(x_before[k])
-                m.acts.append(a[k])
-                m.rews.append(r[k])
-                m.slots.append(m.slot.copy())
-                if not np.isfinite(r[k][m.slot >= 0]).all():
-                    raise _non_finite("reward", m, t)
-                cap = m.config.max_steps
-                trunc = truncated[k] | ((m.steps >= cap) & ~terminated[k] if cap else False)
-                ended = np.flatnonzero(terminated[k] | trunc)
-                for j in map(int, ended):
+            x = np.array(obs, dtype=np.float64).reshape(R, M, D)
+            finished = []
+            rows, envs = np.nonzero(terminated | truncated)
+            for row in np.unique(rows) if rows.size else ():
+                m = members[active[row]]
+                js = envs[rows == row]
+                for j in map(int, js):
                     if m.slot[j] >= 0:
-                        m.episode_ended(j, bool(terminated[k, j]), bool(trunc[j]))
-                if ended.size:
-                    x[k, ended] = bank.reset(m.envs[ended], m.reset_rng)
-                    m.steps[ended] = 0
+                        m.episode_ended(j, bool(terminated[row, j]), bool(truncated[row, j]))
+                x[row, js] = bank.reset(row * M + js, m.reset_rng)
+                episode_steps[m.k, js] = 0
                 if len(m.ended) == m.n:
-                    finish_batch(m)
+                    finished.append(m)
+            for m in finished:
+                finish_batch(m)
+            if any(not m.active for m in finished):  # drop the retired members' rows
+                keep = np.array([row for row, k in enumerate(active) if members[k].active])
+                keep = keep.astype(np.intp)
+                active = active[keep]
+                row_of = np.full(K, -1)
+                row_of[active] = np.arange(active.size)
+                streams.order = active
+                policy = _rows(master, active)
+                x = x[keep]
+                if active.size:
+                    bank.keep((keep[:, None] * M + np.arange(M)).reshape(-1))
+            if finished and active.size:  # forget the steps no batch in progress needs
+                first = min(members[k].first for k in active)
+                del log[: first - log_start]
+                log_start = first
     finally:
         bank.close()
     return [m.history for m in members]
+
+
+# ---------------------------------------------------------------- many runs, many workers
+
+
+def plan_populations(
+    configs: Sequence[Config], workers: int = 1, max_size: int = 32
+) -> list[list[int]]:
+    """Group runs into populations for ``workers`` processes: lists of indices into
+    ``configs``.
+
+    Runs that share structure (:func:`structure_key`) go together, in their order,
+    in chunks of at most ``max_size``; chunks are then split further (the largest
+    first) until there are at least ``workers`` of them, so every worker gets one, or
+    every chunk is a single run. Because a member's history does not depend on its
+    population, any grouping gives every run the same result; this one only decides
+    the speed. A sweep's run stage calls it and hands each chunk to
+    :func:`train_population` on a worker.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be an integer >= 1, got {max_size!r}")
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+    for i, config in enumerate(configs):
+        groups.setdefault(structure_key(config), []).append(i)
+    chunks = [
+        group[start : start + max_size]
+        for group in groups.values()
+        for start in range(0, len(group), max_size)
+    ]
+    while len(chunks) < workers and any(len(c) > 1 for c in chunks):
+        largest = max(range(len(chunks)), key=lambda j: len(chunks[j]))
+        chunk = chunks.pop(largest)
+        half = (len(chunk) + 1) // 2
+        chunks[largest:largest] = [chunk[:half], chunk[half:]]
+    return chunks

@@ -18,6 +18,7 @@ from reinforce.policies import (
     sigmoid,
     stack_policies,
 )
+from reinforce.population import MemberStreams
 
 D, H, T = 4, 7, 9
 
@@ -337,7 +338,8 @@ def test_a_member_computes_the_same_bits_alone_and_stacked(kind: str) -> None:
 @pytest.mark.parametrize("kind", MAKERS)
 def test_stacked_sampling_draws_each_member_from_its_own_generator(kind: str) -> None:
     policy, singles, obs, _, _ = _population(kind)
-    drawn = policy.sample(obs, [np.random.default_rng(k) for k in range(K)])
+    streams = MemberStreams([np.random.default_rng(k) for k in range(K)])
+    drawn = policy.sample(obs, streams)  # type: ignore[arg-type]
     for k, single in enumerate(singles):
         np.testing.assert_array_equal(drawn[k], single.sample(obs[k], np.random.default_rng(k)))
 

@@ -17,7 +17,13 @@ from reinforce import (
     train,
     train_population,
 )
-from reinforce.population import PER_MEMBER, check_population, structure_key
+from reinforce.population import (
+    PER_MEMBER,
+    MemberStreams,
+    check_population,
+    plan_populations,
+    structure_key,
+)
 
 
 def _assert_same_run(a: History, b: History) -> None:
@@ -249,3 +255,57 @@ def test_populations_and_train_agree_in_distribution() -> None:
     assert low <= 1.0 <= high, report
     assert poi.low <= 0.5 <= poi.high, report
     assert abs(solved_single - solved_lockstep) <= 2, report
+
+
+# ---------------------------------------------------------------- grouping runs for a sweep
+
+
+def test_plan_populations_groups_by_structure_and_feeds_every_worker() -> None:
+    base = Config(max_episodes=6)
+    configs = [base.replace(seed=s, lr=lr) for lr in (1e-3, 1e-2) for s in range(3)]
+    configs += [base.replace(seed=s, batch_size=2) for s in range(2)]  # another structure
+    chunks = plan_populations(configs, workers=1)
+    assert chunks == [[0, 1, 2, 3, 4, 5], [6, 7]]
+    assert plan_populations(configs, workers=2) == chunks  # already two chunks
+    assert plan_populations(configs, workers=3) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    assert plan_populations(configs, workers=1, max_size=4) == [[0, 1, 2, 3], [4, 5], [6, 7]]
+    assert sorted(i for c in plan_populations(configs, workers=50) for i in c) == list(range(8))
+    assert len(plan_populations(configs, workers=50)) == 8
+    for chunk in plan_populations(configs, workers=3):
+        check_population([configs[i] for i in chunk])  # one structure per chunk
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        plan_populations(configs, workers=0)
+
+
+def test_a_sweep_row_is_the_same_whichever_chunk_computed_it() -> None:
+    """What a sweep's run stage relies on: a run gives the same history in a chunk of
+    the plan as alone (so resuming, or another --jobs, cannot change a row)."""
+    configs = [Config(seed=s, lr=lr, max_episodes=10) for lr in (1e-3, 3e-3) for s in range(3)]
+    by_chunk: dict[int, History] = {}
+    for chunk in plan_populations(configs, workers=2):
+        for i, h in zip(chunk, train_population([configs[i] for i in chunk]), strict=True):
+            by_chunk[i] = h
+    for i in (0, 4):
+        (alone,) = train_population([configs[i]])
+        _assert_same_run(alone, by_chunk[i])
+
+
+def test_member_streams_give_each_member_its_own_successive_draws() -> None:
+    """Row r holds member order[r]'s next draws, the numbers of successive calls on
+    its own generator, however the draws are blocked and whoever else is drawing
+    (one kind of draw per stream, as a policy makes)."""
+    streams = MemberStreams([np.random.default_rng(k) for k in range(3)], block=4)
+    alone = [np.random.default_rng(k) for k in range(3)]
+    for step in range(10):
+        if step == 5:
+            streams.order = np.array([2, 0])  # member 1 retired
+        u = streams.random((streams.order.size, 6))
+        for row, k in enumerate(streams.order):
+            np.testing.assert_array_equal(u[row], alone[k].random(6))
+    normal = MemberStreams([np.random.default_rng(5), np.random.default_rng(6)], block=2)
+    gen6_draws = np.random.default_rng(6).standard_normal((3, 3, 2))  # 3 calls at once
+    for i in range(3):
+        z = normal.standard_normal((2, 3, 2))
+        np.testing.assert_array_equal(z[1], gen6_draws[i])
+    with pytest.raises(ValueError, match="size must start with 2 members"):
+        streams.random((3, 6))
