@@ -118,13 +118,29 @@ class MemberStreams:
     ``random(size[1:])`` would give it alone. They are drawn ahead in blocks of
     ``block`` calls (a generator fills an array in order, so a block holds exactly
     the numbers of ``block`` successive calls); pass it as ``rng`` to a stacked policy.
+    Every member in ``order`` draws at every call (a population steps in lockstep), and
+    one stream serves one kind and shape of draw, as a policy's sampling does.
     """
 
     def __init__(self, generators: Sequence[np.random.Generator], block: int = 256) -> None:
         self.generators = list(generators)
         self.block = block
-        self.order = np.arange(len(self.generators))  # the member in each row
-        self._buffers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._order = np.arange(len(self.generators))
+        # kind -> [draws (block, R, ...) for the members of `order`, calls used]
+        self._buffers: dict[str, list[Any]] = {}
+
+    @property
+    def order(self) -> np.ndarray:
+        """The member in each row (set it when members leave)."""
+        return self._order
+
+    @order.setter
+    def order(self, members: np.ndarray) -> None:
+        row = {int(k): r for r, k in enumerate(self._order)}
+        keep = np.array([row[int(k)] for k in members], dtype=np.intp)
+        for buffer in self._buffers.values():
+            buffer[0] = buffer[0][:, keep]
+        self._order = np.asarray(members)
 
     def random(self, size: tuple[int, ...]) -> np.ndarray:
         return self._next("random", tuple(size))
@@ -133,20 +149,15 @@ class MemberStreams:
         return self._next("standard_normal", tuple(size))
 
     def _next(self, kind: str, size: tuple[int, ...]) -> np.ndarray:
-        if size[0] != self.order.size:
-            raise ValueError(f"size must start with {self.order.size} members, got {size}")
-        shape = size[1:]
-        if kind not in self._buffers or self._buffers[kind][0].shape[2:] != shape:
-            K = len(self.generators)
-            self._buffers[kind] = (np.empty((K, self.block, *shape)), np.full(K, self.block))
-        buffer, used = self._buffers[kind]
-        rows = self.order
-        for k in rows[used[rows] == self.block]:  # a used-up block: draw the next one
-            buffer[k] = getattr(self.generators[k], kind)((self.block, *shape))
-            used[k] = 0
-        out = buffer[rows, used[rows]]
-        used[rows] += 1
-        return out
+        if size[0] != self._order.size:
+            raise ValueError(f"size must start with {self._order.size} members, got {size}")
+        buffer = self._buffers.get(kind)
+        if buffer is None or buffer[1] == self.block or buffer[0].shape[2:] != size[1:]:
+            shape = (self.block, *size[1:])
+            draws = [getattr(self.generators[k], kind)(shape) for k in self._order]
+            buffer = self._buffers[kind] = [np.stack(draws, axis=1), 0]
+        buffer[1] += 1
+        return buffer[0][buffer[1] - 1]
 
 
 # ---------------------------------------------------------------- environments
@@ -331,7 +342,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     threshold = None
     if probe.spec is not None and probe.spec.reward_threshold is not None:
         threshold = float(probe.spec.reward_threshold)
-    slot = np.full((K, M), -1)  # episode of its batch each sub-env plays (−1: none)
+    slot = np.full((K, M), -1)  # by row: the episode of its batch each sub-env plays
     members = [
         _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold, slot[k])
         for k, c in enumerate(configs)
@@ -358,7 +369,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     row_of = np.arange(K)  # the row of each member (−1: retired)
     policy = _rows(master, active)
     x = np.zeros((K, M, D))  # the current observation of every sub-env, by row
-    episode_steps = np.zeros((K, M), dtype=np.int64)  # by member
+    episode_steps = np.zeros((K, M), dtype=np.int64)  # by row: steps into the episode
     log: list[tuple[np.ndarray, ...]] = []  # per step: (row_of, x, a, r, slot), by row
     log_start = 0  # the step number of log[0]
     t = 0  # steps taken
@@ -368,7 +379,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         m.start_batch(first=t)
         row = row_of[m.k]
         x[row] = bank.reset(row * M + np.arange(M), m.reset_rng)
-        episode_steps[m.k] = 0
+        episode_steps[row] = 0
 
     def finish_batch(m: _Member) -> None:
         """Record the batch as train does, update, and start the next batch or retire."""
@@ -417,10 +428,10 @@ def train_population(configs: Sequence[Config]) -> list[History]:
             r = np.asarray(r, dtype=np.float64).reshape(R, M)
             terminated = np.asarray(terminated, dtype=bool).reshape(R, M)
             truncated = np.asarray(truncated, dtype=bool).reshape(R, M)
-            playing = slot[active]  # (R, M)
-            episode_steps[active] += 1
+            playing = slot.copy()  # (R, M)
+            episode_steps += 1
             if c0.max_steps is not None:  # the step cap, as run_episode applies it
-                truncated |= (episode_steps[active] >= c0.max_steps) & ~terminated
+                truncated |= (episode_steps >= c0.max_steps) & ~terminated
             if not np.isfinite(r).all() and not np.isfinite(r[playing >= 0]).all():
                 bad_row = np.flatnonzero(~np.isfinite(np.where(playing >= 0, r, 0)).all(1))[0]
                 raise _non_finite("reward", members[active[bad_row]], t)
@@ -436,7 +447,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                     if m.slot[j] >= 0:
                         m.episode_ended(j, bool(terminated[row, j]), bool(truncated[row, j]))
                 x[row, js] = bank.reset(row * M + js, m.reset_rng)
-                episode_steps[m.k, js] = 0
+                episode_steps[row, js] = 0
                 if len(m.ended) == m.n:
                     finished.append(m)
             for m in finished:
@@ -449,7 +460,9 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 row_of[active] = np.arange(active.size)
                 streams.order = active
                 policy = _rows(master, active)
-                x = x[keep]
+                x, slot, episode_steps = x[keep], slot[keep], episode_steps[keep]
+                for row, k in enumerate(active):
+                    members[k].slot = slot[row]
                 if active.size:
                     bank.keep((keep[:, None] * M + np.arange(M)).reshape(-1))
             if finished and active.size:  # forget the steps no batch in progress needs
