@@ -393,18 +393,26 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 stop = True
                 break
         if len(batch) == c.batch_size:
+            before = master.member(m.k)
             grads = reinforce_gradient(
-                master.member(m.k),
+                before,
                 batch,
                 gamma=c.gamma,
                 returns=c.returns,
                 baseline=m.baseline,
                 blame_window=c.blame_window,
             )
-            optimizer.step(master.params, {n: g[None] for n, g in grads.items()}, [m.k])
-            for name, value in master.params.items():
-                policy.params[name][row_of[m.k]] = value[m.k]
-            history.updates += 1
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                optimizer.step(master.params, {n: g[None] for n, g in grads.items()}, [m.k])
+            if all(np.isfinite(v[m.k]).all() for v in master.params.values()):
+                for name, value in master.params.items():
+                    policy.params[name][row_of[m.k]] = value[m.k]
+                history.updates += 1
+            else:  # diverged: keep the last finite policy and stop, as train does
+                for name, value in master.params.items():
+                    value[m.k] = before.params[name]
+                setattr(history, "diverged", True)  # noqa: B010 (History.diverged is new)
+                stop = True
         if stop or history.episodes >= c.max_episodes:
             m.active = False
             history.policy = master.member(m.k)

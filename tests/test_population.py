@@ -309,3 +309,17 @@ def test_member_streams_give_each_member_its_own_successive_draws() -> None:
         np.testing.assert_array_equal(z[1], gen6_draws[i])
     with pytest.raises(ValueError, match="size must start with 2 members"):
         streams.random((3, 6))
+
+
+def test_a_diverging_member_stops_with_its_last_finite_policy() -> None:
+    """An absurd step overflows the weights: that member stops (diverged), keeping the
+    weights from before the update; its neighbour is unaffected."""
+    wild = Config(optimizer="sgd", lr=1e308, baseline="none", batch_size=2, max_episodes=10)
+    calm = wild.replace(seed=1, lr=1e-3)
+    (calm_alone,) = train_population([calm])
+    diverged, neighbour = train_population([wild, calm])
+    assert getattr(diverged, "diverged", False) and diverged.updates == 0
+    assert diverged.episodes == 2
+    assert diverged.policy is not None
+    assert all(np.isfinite(v).all() for v in diverged.policy.params.values())
+    _assert_same_run(calm_alone, neighbour)
