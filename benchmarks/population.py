@@ -31,8 +31,9 @@ WAYS = ("train x N (joblib)", "population", "populations x W")
 def _configs(preset_name: str, seeds: list[int], max_episodes: int) -> list[Any]:
     from reinforce import preset
 
-    return [preset(preset_name, seed=s, max_episodes=max_episodes, stop_when_solved=True)
-            for s in seeds]
+    return [
+        preset(preset_name, seed=s, max_episodes=max_episodes, stop_when_solved=True) for s in seeds
+    ]
 
 
 def _train_one(config: Any) -> dict[str, Any]:
@@ -45,12 +46,15 @@ def _train_one(config: Any) -> dict[str, Any]:
 def _population(configs: list[Any]) -> list[dict[str, Any]]:
     from reinforce import train_population
 
-    return [{"seed": h.config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
-            for h in train_population(configs)]
+    return [
+        {"seed": h.config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
+        for h in train_population(configs)
+    ]
 
 
-def study(way: str, preset_name: str, seeds: list[int], max_episodes: int,
-          workers: int) -> list[dict[str, Any]]:
+def study(
+    way: str, preset_name: str, seeds: list[int], max_episodes: int, workers: int
+) -> list[dict[str, Any]]:
     """Run the study one ``way`` (one of :data:`WAYS`) in this process."""
     from joblib import Parallel, delayed
 
@@ -64,21 +68,36 @@ def study(way: str, preset_name: str, seeds: list[int], max_episodes: int,
     return sorted((r for part in parts for r in part), key=lambda r: r["seed"])
 
 
-def timed_study(way: str, preset_name: str, seeds: int, max_episodes: int,
-                workers: int) -> tuple[float, list[dict[str, Any]]]:
+def timed_study(
+    way: str, preset_name: str, seeds: int, max_episodes: int, workers: int
+) -> tuple[float, list[dict[str, Any]]]:
     """Wall time of a whole fresh process running the study, and its per-seed results."""
-    cmd = [sys.executable, "-m", "benchmarks.population", "--run-study", way,
-           "--presets", preset_name, "--seeds", str(seeds), "--max-episodes",
-           str(max_episodes), "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.population",
+        "--run-study",
+        way,
+        "--presets",
+        preset_name,
+        "--seeds",
+        str(seeds),
+        "--max-episodes",
+        str(max_episodes),
+        "--workers",
+        str(workers),
+    ]
     start = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent
+    )
     wall = time.perf_counter() - start
     return wall, [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
-def compare(presets: list[str], seeds: int, max_episodes: int, workers: int,
-            progress: bool = False) -> list[dict[str, Any]]:
+def compare(
+    presets: list[str], seeds: int, max_episodes: int, workers: int, progress: bool = False
+) -> list[dict[str, Any]]:
     """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up."""
     rows = []
     for name in presets:
@@ -105,14 +124,17 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     head = "| preset | way | wall s | seeds solved | median episodes to solve | speed-up |"
     lines = [head, "|---|---|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['preset']} | {r['way']} | {r['wall_s']} | {r['solved']} | "
-                     f"{r['median_solved_at']} | {r['speedup']}x |")
+        lines.append(
+            f"| {r['preset']} | {r['way']} | {r['wall_s']} | {r['solved']} | "
+            f"{r['median_solved_at']} | {r['speedup']}x |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--presets", nargs="+", default=["fast", "default"])
     parser.add_argument("--max-episodes", type=int, default=5000)
@@ -123,20 +145,26 @@ def main() -> None:
     if args.seeds < 1 or args.workers < 1:
         parser.error("--seeds and --workers must be >= 1")
     if args.run_study:  # the child process of timed_study
-        for r in study(args.run_study, args.presets[0], list(range(args.seeds)),
-                       args.max_episodes, args.workers):
+        for r in study(
+            args.run_study,
+            args.presets[0],
+            list(range(args.seeds)),
+            args.max_episodes,
+            args.workers,
+        ):
             print(json.dumps(r))
         return
-    print(f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers",
-          flush=True)
+    print(f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers", flush=True)
     rows = compare(args.presets, args.seeds, args.max_episodes, args.workers, progress=True)
     table = to_markdown(rows)
     print()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    header = (f"# Populations vs separate runs\n\n{args.seeds} seeds per study, "
-              f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times; "
-              "speed-up = the joblib study's time over the row's.\n\n")
+    header = (
+        f"# Populations vs separate runs\n\n{args.seeds} seeds per study, "
+        f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times; "
+        "speed-up = the joblib study's time over the row's.\n\n"
+    )
     tmp = args.out / "population.md.tmp"
     tmp.write_text(header + table + "\n", encoding="utf-8")
     tmp.replace(args.out / "population.md")
