@@ -9,6 +9,7 @@ time is measured (interpreter start, imports and worker start-up included):
 ``train x N (joblib)``  one :func:`reinforce.train` per seed, joblib over the workers
 ``population``          one :func:`reinforce.train_population` of every seed
 ``populations x W``     the seeds split into W interleaved populations, one per worker
+                        (forked: joblib's ``multiprocessing`` backend)
 
 The speed-up is the joblib study's wall time over the row's, measured in the same
 run. A study prints one JSON line per seed: ``{"seed", "solved_at", "episodes"}``.
@@ -64,7 +65,10 @@ def study(
     if way == WAYS[1]:
         return _population(configs)
     groups = [configs[i::workers] for i in range(workers) if configs[i::workers]]
-    parts = Parallel(n_jobs=workers)(delayed(_population)(g) for g in groups)
+    # forked workers start with the package already imported (the study is short)
+    parts = Parallel(n_jobs=workers, backend="multiprocessing")(
+        delayed(_population)(g) for g in groups
+    )
     return sorted((r for part in parts for r in part), key=lambda r: r["seed"])
 
 
