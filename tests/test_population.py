@@ -323,3 +323,19 @@ def test_a_diverging_member_stops_with_its_last_finite_policy() -> None:
     assert diverged.policy is not None
     assert all(np.isfinite(v).all() for v in diverged.policy.params.values())
     _assert_same_run(calm_alone, neighbour)
+
+
+def test_throughput_helpers() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reinforce.throughput import plot_throughput, population_throughput, train_throughput
+
+    config = Config(max_episodes=3, batch_size=3)
+    rates = population_throughput(config, [1, 3])
+    assert rates.shape == (2,) and (rates > 0).all()
+    assert train_throughput(config) > 0
+    ax = plot_throughput([1, 3], rates, single=1000.0)
+    assert len(ax.lines) == 2
+    with pytest.raises(ValueError, match="sizes must be integers >= 1"):
+        population_throughput(config, [0])
