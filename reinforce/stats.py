@@ -378,8 +378,8 @@ def wilson(successes: int, n: int, *, confidence: float = 0.95) -> Estimate:
     """The proportion successes / n with its Wilson score interval.
 
     The interval is the set of p for which |p̂ − p| ≤ z √(p(1 − p)/n), in closed form
-    (p̂ + z²/2n ± z √(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n). Unlike p̂ ± z√(p̂(1−p̂)/n) it
-    has non-zero width at 0 of n and at n of n. Implements eq-wilson.
+    eq-wilson. Unlike p̂ ± z √(p̂(1 − p̂)/n), it has a non-zero width at 0 of n and
+    at n of n. Implements eq-wilson.
     """
     n = integer("n", n, low=1)
     k = integer("successes", successes, low=0)
