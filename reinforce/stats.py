@@ -494,7 +494,8 @@ def compare(
     """
     a, b = _pair(x, y, higher_is_better)
     if a.shape[1] != 1:
-        raise ValueError(f"compare takes one task (x of shape (n,)), got {a.shape[1]} tasks")
+        raise ValueError(f"compare takes one task (x of shape (n,)), "
+                         f"got {a.shape[1]} tasks")
     generator("rng", rng)
     integer("n_permutations", n_permutations, low=1)
     a, b = a[:, 0], b[:, 0]
