@@ -170,3 +170,53 @@ def test_the_detector_lets_numbers_and_labels_through(code: str) -> None:
 def test_known_offenders_are_still_offenders() -> None:
     for name in KNOWN:  # a fixed chapter leaves the list
         assert findings((BOOK / name).read_text(encoding="utf-8")), f"{name}: drop it from KNOWN"
+
+
+#: Chapters with cells that only glue but show their code, and how many (may only fall).
+UNTAGGED_GLUE = {"11-more-actions.md": 1}
+
+
+def glue_only_cells_shown(source: str) -> int:
+    """Cells whose every statement is a ``glue(...)`` call, not tagged ``remove-input``."""
+    count = 0
+    for cell in CELL.findall(source):
+        header, _, body = cell.partition("\n---\n") if cell.startswith("---") else ("", "", cell)
+        tags = (
+            header
+            + "\n"
+            + "\n".join(line for line in body.splitlines() if line.startswith(":tags:"))
+        )
+        code = "\n".join(
+            line for line in body.splitlines() if not line.lstrip().startswith(("%", "!", ":"))
+        )
+        try:
+            statements = ast.parse(code).body
+        except SyntaxError:
+            continue
+        if (
+            statements
+            and all(
+                isinstance(s, ast.Expr)
+                and isinstance(s.value, ast.Call)
+                and getattr(s.value.func, "id", "") == "glue"
+                for s in statements
+            )
+            and "remove-input" not in tags
+        ):
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
+def test_glue_only_cells_hide_their_code(chapter: Path) -> None:
+    shown = glue_only_cells_shown(chapter.read_text(encoding="utf-8"))
+    assert shown <= UNTAGGED_GLUE.get(chapter.name, 0)
+
+
+def test_the_glue_only_detector() -> None:
+    shown = '```{code-cell} ipython3\nglue("a", 1, display=False)\n```\n'
+    hidden = '```{code-cell} ipython3\n:tags: [remove-input]\n\nglue("a", 1, display=False)\n```\n'
+    mixed = '```{code-cell} ipython3\nx = 1\nglue("a", x, display=False)\n```\n'
+    assert glue_only_cells_shown(shown) == 1
+    assert glue_only_cells_shown(hidden) == 0
+    assert glue_only_cells_shown(mixed) == 0
