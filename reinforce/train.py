@@ -70,14 +70,18 @@ def reinforce_gradient(
 ) -> Params:
     """The REINFORCE estimate of ∇_θ J from a batch of episodes.
 
-    ĝ = Σ_i Σ_t A^i_t ∇_θ log π_θ(a^i_t | s^i_t), with A the ``baseline``'s advantages
-    of the ``credit`` G. Episodes are summed, not averaged, as in the reference post
-    (RMSProp and Adam are insensitive to the scale). Implements eq-baseline-estimator.
+    ĝ = Σ_i Σ_t A^i_t ∇_θ log π_θ(a^i_t | s^i_t), with A the ``baseline``'s
+    advantages of the ``credit`` G. Episodes are summed, not averaged, as in the
+    reference post (RMSProp and Adam are insensitive to the scale).
+    Implements eq-reinforce-estimator and eq-baseline-estimator.
     """
     if not episodes:
         raise ValueError("episodes must contain at least one episode")
     base = make_baseline(baseline) if isinstance(baseline, str) else baseline
-    G = [assign_credit(credit, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
+    G = [
+        assign_credit(credit, e.rewards, e.terminated, gamma, blame_window)
+        for e in episodes
+    ]
     obs = [e.observations for e in episodes]
     advantages = base.advantages(G, obs)
     return policy.grad_log_prob(
@@ -93,7 +97,8 @@ def train(
     *,
     catch_interrupt: bool = False,
 ) -> History:
-    """Train a policy with REINFORCE; returns the :class:`History` with the policy in it.
+    """Train a policy with REINFORCE: repeat eq-reinforce-estimator and an optimiser
+    step. Returns the :class:`History`, with the trained policy in it.
 
     ``callback(history)`` runs after every episode; if it returns ``False`` training
     stops. With ``catch_interrupt=True``, Ctrl-C ends training and returns what was
@@ -104,7 +109,9 @@ def train(
     config = Config() if config is None else config
     env = make_env(config.env_id, max_steps=config.max_steps)
     init_rng, action_rng, env_seed = seed_streams(config.seed)
-    policy = make_policy(env.observation_space, env.action_space, config.hidden, init_rng)
+    policy = make_policy(
+        env.observation_space, env.action_space, config.hidden, init_rng
+    )
     optimizer = make_optimizer(
         config.optimizer,
         config.lr,
@@ -141,8 +148,9 @@ def train(
                 baseline=baseline,
                 blame_window=config.blame_window,
             )
+            obs, actions = stacked(batch)
             if not step_unless_diverged(
-                optimizer, policy.params, grads, history, policy.log_prob, *stacked(batch)
+                optimizer, policy.params, grads, history, policy.log_prob, obs, actions
             ):
                 break  # the step would have overflowed: keep the last finite policy
             history.updates += 1

@@ -3,11 +3,16 @@
 * ``book`` tests build small throw-away books with the real ``_config.yml`` and the real
   ``make book`` recipe, and show that a cell that raises, a cell that warns and a reference
   to a missing label each fail the build; the real book is built once per session.
-* ``browser`` tests open every page of the built site in Debian's Chromium.
+* ``browser`` tests open every page of the built site in Debian's Chromium and check what a
+  reader sees once MathJax has typeset it: no TeX source shown as text, no doubled word, no
+  code listing wider than its column in a 1280-px window, no warning in a cell's output, and
+  exercises, figures and equations numbered per chapter (5.2, not a book-wide counter). A
+  small book with one planted defect per page shows that each check catches its defect.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -90,9 +95,36 @@ def test_no_results_committed_under_book():
     assert not executed, f"executed notebooks committed under book/: {executed}"
 
 
+def test_fit_listings_fits_lines_and_keeps_the_code():
+    """book/_ext/fit_listings.py (which fitted the chapters' code to the column) shortens
+    every line it can and leaves what the code does unchanged; too-long code it cannot
+    fit safely is left for a person."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fit_listings",
+                                                  ROOT / "book" / "_ext" / "fit_listings.py")
+    assert spec is not None and spec.loader is not None
+    fit_listings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_listings)
+    source = (
+        'glue("note",\n'
+        '     "The measurement on a frozen policy was sharp; training is blurrier: Adam divides "\n'
+        '     f"out the scale of the gradient {scale:.3g}, and runs differ a lot from seed to "\n'
+        '     "seed." if low <= 0.5 else "no", display=False)\n'
+        'x = preset("fast", stop_when_solved=True, max_episodes=500)  # the base configuration\n'
+        'y = [' + ", ".join(map(str, range(30))) + "]\n")
+    fitted = fit_listings.fit(source, 80)
+    assert ast.dump(ast.parse(fitted)) == ast.dump(ast.parse(source))
+    assert max(map(len, fitted.splitlines())) <= 80, fitted
+    assert "# the base configuration\nx = preset(" in fitted
+    long_name = "z = " + "a" * 90
+    assert fit_listings.fit(long_name, 80) == long_name  # nothing safe to do: left alone
+
+
 # ---------------------------------------------------------------- strictness, on small books
 
-MINI_CHAPTER = """\
+JUPYTEXT_HEADER = """\
 ---
 jupytext:
   text_representation:
@@ -105,6 +137,9 @@ kernelspec:
   name: python3
 ---
 
+"""
+
+MINI_CHAPTER = JUPYTEXT_HEADER + """\
 (ch-mini)=
 # A small chapter
 
@@ -134,8 +169,16 @@ THE-SOLUTION-TEXT
 """
 
 
-def mini_book(path: Path, extra: str = "") -> Path:
-    """A copy of the book's configuration and machinery with one small chapter."""
+def mini_book(path: Path, extra: str = "", *, chapters: dict[str, str] | None = None,
+              toc: dict | None = None) -> Path:
+    """A copy of the book's configuration and machinery with small chapters.
+
+    By default one chapter, ``MINI_CHAPTER`` with ``extra`` appended, is the whole book;
+    otherwise ``chapters`` maps file stems (``00-root``) to their text and ``toc`` is the
+    table of contents.
+    """
+    import yaml
+
     path.mkdir()
     shutil.copy(ROOT / "_config.yml", path / "_config.yml")
     shutil.copytree(ROOT / "book" / "_ext", path / "book" / "_ext",
@@ -143,8 +186,12 @@ def mini_book(path: Path, extra: str = "") -> Path:
     shutil.copytree(ROOT / "book" / "_static", path / "book" / "_static")
     shutil.copytree(ROOT / "book" / "_extra", path / "book" / "_extra")
     shutil.copy(ROOT / "book" / "references.bib", path / "book" / "references.bib")
-    (path / "_toc.yml").write_text("format: jb-book\nroot: book/00-mini\n", encoding="utf-8")
-    (path / "book" / "00-mini.md").write_text(MINI_CHAPTER.format(extra=extra), encoding="utf-8")
+    if chapters is None:
+        chapters = {"00-mini": MINI_CHAPTER.format(extra=extra)}
+        toc = {"format": "jb-book", "root": "book/00-mini"}
+    (path / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    for stem, text in chapters.items():
+        (path / "book" / f"{stem}.md").write_text(text, encoding="utf-8")
     return path
 
 
@@ -238,15 +285,15 @@ def test_make_notebooks(tmp_path):
 # ---------------------------------------------------------------- in a real browser
 
 
-@pytest.fixture(scope="session")
-def site(built_book: Path) -> Iterator[str]:
-    """The built site served over HTTP on the loopback interface."""
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """A built site served over HTTP on the loopback interface; yields its root URL."""
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(built_book))
+    handler = functools.partial(Quiet, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -259,7 +306,14 @@ def site(built_book: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(site: str):
+def site(built_book: Path) -> Iterator[str]:
+    """The real book, served."""
+    with serve(built_book) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install it with  apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
@@ -279,16 +333,59 @@ def site_pages(built_book: Path) -> list[str]:
                   if not skip & set(p.relative_to(built_book).parts))
 
 
-# Text outside code that MathJax should have replaced.
-RAW_MATH = re.compile(r"\$\$|\\\(|\\\[|\\begin\{")
+# The reader's window: listings must fit its text column without a scrollbar.
+WINDOW = {"width": 1280, "height": 800}
 
-PAGE_REPORT = """() => {
-  const clone = document.body.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, mjx-container').forEach(e => e.remove());
+# Text outside code and outside typeset math that is TeX source: a dollar sign, a control
+# word (\frac, \operatorname, \begin), \( \[ \{, or a sub/superscript group.
+RAW_TEX = re.compile(r"\$|\\[A-Za-z]+|\\[()\[\]{}]|[_^]\{")
+# The same word twice in a row on one line ("exercise Exercise 42"), case ignored.
+DOUBLED = re.compile(r"\b([^\W\d_]+)[ \u00a0]+\1\b", re.IGNORECASE)
+# A warning printed into a cell's output (stderr fails the build; this is what reaches stdout).
+WARNING_TEXT = re.compile(r"\b[A-Z]\w*Warning\b|\bWARNING\b|^\s*Warning\b", re.MULTILINE)
+
+PAGE_REPORT = r"""() => {
+  // open what a reader can open (dropdown solutions, hidden cells), so it is checked too
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  const article = document.querySelector('article') || document.body;
+  const longest = t => t.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+  const overflowing = [...article.querySelectorAll('pre')]
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => ({px: p.scrollWidth - p.clientWidth, line: longest(p.innerText),
+                output: p.closest('.cell_output') !== null}));
+  const wideMath = [...article.querySelectorAll('mjx-container[display="true"]')]
+    .filter(m => m.scrollWidth > m.clientWidth + 1)
+    .map(m => ({px: m.scrollWidth - m.clientWidth,
+                tex: MathJax.startup.document.getMathItemsWithin(m).map(i => i.math).join('')}));
+  const title = article.querySelector('h1');
+  const titleText = title ? title.textContent : '';
+  const outputs = [...article.querySelectorAll('.cell_output')].map(o => o.innerText);
+  const numbered = sel => [...article.querySelectorAll(sel)].map(e => e.textContent.trim());
+  const numbers = {
+    'Exercise': numbered('.exercise > .admonition-title > .caption-number'),
+    'Fig.': numbered('figure .caption-number'),
+    'Table': numbered('table .caption-number'),
+    'Eq.': numbered('.math .eqno'),
+  };
+  const mathErrors = [...document.querySelectorAll('mjx-merror')]
+    .map(e => e.getAttribute('data-mjx-error') || e.textContent);
+  const mjx = document.querySelectorAll('mjx-container').length;
+  // what a reader reads, as laid out: code blocks dropped, typeset math and inline code
+  // replaced by a placeholder (so "$P$ and $R$ and" does not read as "and and")
+  document.querySelectorAll('pre').forEach(e => e.remove());
+  document.querySelectorAll('mjx-container, code').forEach(e => e.replaceWith('\u2219'));
+  const text = document.body.innerText;
   return {
-    text: clone.innerText,
+    text: text,
     math: document.querySelectorAll('.math').length,
-    mjx: document.querySelectorAll('mjx-container').length,
+    mjx: mjx,
+    mathErrors: mathErrors,
+    overflowing: overflowing,
+    wideMath: wideMath,
+    outputs: outputs,
+    title: titleText,
+    numbers: numbers,
     badImages: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
                                    .map(i => i.src.slice(0, 80)),
     images: document.images.length,
@@ -299,7 +396,7 @@ PAGE_REPORT = """() => {
 
 def open_page(browser, url: str):
     """Load ``url``; return the page and the console errors, page errors and failed requests."""
-    page = browser.new_page()
+    page = browser.new_page(viewport=WINDOW)
     problems: list[str] = []
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -324,19 +421,67 @@ def _target(built_book: Path, page_url: str, href: str) -> tuple[Path, str] | No
     return file, unquote(parts.fragment)
 
 
-def check_page(browser, built_book: Path, url: str) -> list[str]:
-    """Everything wrong with one page, as readable lines (empty: the page is fine)."""
+def _around(text: str, match: re.Match[str], width: int = 40) -> str:
+    return " ".join(text[max(0, match.start() - width):match.end() + width].split())
+
+
+def numbering_problems(title: str, numbers: dict[str, list[str]], front: bool) -> list[str]:
+    """Exercises, figures, tables and equations run 1, 2, ... on each page, prefixed by the
+    page's chapter number ("5.2"); only the front page (the preface) has no chapter number."""
+    chapter = re.match(r"\s*(\d+)\.\s", title)
+    prefix = f"{chapter.group(1)}." if chapter else ""
+    problems = []
+    for kind, labels in numbers.items():
+        found = [re.sub(r"^\D*|\D*$", "", label) for label in labels]  # "Exercise 5.2 " -> 5.2
+        if not found:
+            continue
+        if not chapter and not front:
+            problems.append(f"numbering: {kind} {found[0]} on a page without a chapter number "
+                            f"(numbered per chapter, e.g. 5.2)")
+        wanted = [f"{prefix}{k}" for k in range(1, len(found) + 1)]
+        if found != wanted:
+            problems.append(f"numbering: {kind} numbers {found}, expected {wanted}")
+    return problems
+
+
+def rendering_problems(report: dict, front: bool) -> list[str]:
+    """What a reader would see wrong on a page: TeX source, doubled words, overflowing
+    listings, warnings in outputs, numbers that do not restart per chapter."""
+    problems = []
+    text = report["text"]
+    last = -100
+    for m in RAW_TEX.finditer(text):  # one report per stretch of TeX
+        if m.start() - last > 80:
+            problems.append(f"raw TeX: {_around(text, m)!r}")
+        last = m.start()
+    problems += [f"MathJax error: {e!r}" for e in report["mathErrors"]]
+    if report["mjx"] < report["math"]:
+        problems.append(f"MathJax rendered {report['mjx']} of {report['math']} formulas")
+    problems += [f"doubled word: {_around(text, m, 30)!r}" for m in DOUBLED.finditer(text)]
+    for pre in report["overflowing"]:
+        kind = "output" if pre["output"] else "listing"
+        problems.append(f"{kind} overflows its column by {pre['px']} px at "
+                        f"{WINDOW['width']} px: {pre['line'][:100]!r}")
+    problems += [f"equation overflows its column by {m['px']} px at {WINDOW['width']} px: "
+                 f"{' '.join(m['tex'].split())[:100]!r}" for m in report["wideMath"]]
+    for output in report["outputs"]:
+        problems += [f"warning in an output: {_around(output, m)!r}"
+                     for m in WARNING_TEXT.finditer(output)]
+    problems += numbering_problems(report["title"], report["numbers"], front)
+    return problems
+
+
+def check_page(browser, built_book: Path, url: str,
+               front: bool = False) -> tuple[list[str], str]:
+    """Everything wrong with one page, as readable lines (empty: the page is fine), and the
+    page's title. ``front``: the book's front page, the one page without a chapter number."""
     page, problems = open_page(browser, url)
     try:
         report = page.evaluate(PAGE_REPORT)
         url = page.url  # after any redirect (index.html forwards to the first chapter)
     finally:
         page.close()
-    raw = RAW_MATH.search(report["text"])
-    if raw:
-        problems.append(f"unrendered math: {report['text'][raw.start() - 40:raw.end() + 40]!r}")
-    if report["mjx"] < report["math"]:
-        problems.append(f"MathJax rendered {report['mjx']} of {report['math']} formulas")
+    problems += rendering_problems(report, front)
     problems += [f"image did not load: {src}" for src in report["badImages"]]
     for href in sorted(set(report["links"])):
         target = _target(built_book, url, href)
@@ -348,16 +493,26 @@ def check_page(browser, built_book: Path, url: str) -> list[str]:
         elif fragment and f'id="{fragment}"' not in file.read_text(encoding="utf-8",
                                                                      errors="replace"):
             problems.append(f"broken link {href}: no #{fragment} in {file.name}")
-    return problems
+    return problems, report["title"]
 
 
 @pytest.mark.browser
 def test_every_page_in_browser(browser, site, built_book):
-    """No console error, math rendered, images loaded, internal links resolve: every page."""
+    """No console error, math rendered, images loaded, internal links resolve, and nothing a
+    reader would see as a rendering defect (see rendering_problems): every page."""
+    import yaml
+
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
     pages = site_pages(built_book)
     assert {f"book/{c}.html" for c in CHAPTERS} <= set(pages)
-    failures = {p: check_page(browser, built_book, site + p) for p in pages}
-    failures = {p: f for p, f in failures.items() if f}
+    front = {f"{root}.html", "index.html"}  # index.html forwards to the root page
+    checked = {p: check_page(browser, built_book, site + p, front=p in front) for p in pages}
+    failures = {p: problems for p, (problems, _) in checked.items() if problems}
+    numbered = [m.group(1) for _, title in checked.values()
+                if (m := re.match(r"\s*(\d+)\.\s", title))]
+    repeated = sorted({n for n in numbered if numbered.count(n) > 1})
+    if repeated:
+        failures["(all pages)"] = [f"chapter numbers used by two pages: {repeated}"]
     assert not failures, "\n".join(f"{p}:\n  " + "\n  ".join(f) for p, f in failures.items())
 
 
@@ -392,3 +547,130 @@ def test_search_finds_baseline(browser, site):
         page.close()
     assert hits, "searching for 'baseline' found nothing"
     assert not problems, problems
+
+
+# ---------------------------------------------------------------- rendering checks, planted
+
+
+def rendering_page(stem: str, title: str, body: str) -> str:
+    """A chapter of the planted book: a title, one exercise (to be numbered), then ``body``."""
+    return JUPYTEXT_HEADER + (f"# {title}\n\n```{{exercise}}\n:label: ex-{stem}\n\n"
+                              f"Is this page clean?\n```\n\n{body}\n")
+
+
+CLEAN_BODY = r"""
+Inline math $\operatorname{tr}(C) + \frac{a}{b}$, a numbered equation
+
+```{math}
+:label: eq-clean
+J(\theta) = \mathbb{E}\left[\sum_t \gamma^t r_t\right]
+```
+
+and a numbered figure:
+
+```{figure} _static/logo.svg
+:name: fig-clean
+:width: 60px
+
+The logo.
+```
+
+{eq}`eq-clean`, {numref}`fig-clean` and {ref}`ex-01-clean` are cited by their numbers. A
+listing as wide as the book allows (88 characters, the limit for included library code) and
+an output:
+
+```{code-cell} ipython3
+limit = 88  # --------------------------------------------------------------------------
+print("an output without a warning in it")
+```
+"""
+
+# page stem -> (title, body, what the check says about it); each page has one defect.
+PLANTED = {
+    "02-raw-tex": (
+        "Raw TeX",
+        "The variance is $\\operatorname{tr}(A)\n+ b^2 \\operatorname{tr}(B)$: a line that "
+        "starts with a plus sign is a list item, which splits the math.",
+        "raw TeX"),
+    "03-doubled-word": (
+        "A doubled word",
+        "As exercise {ref}`ex-03-doubled-word` asks: is it?",
+        "doubled word"),
+    "04-overflowing-listing": (
+        "An overflowing listing",
+        "```{code-cell} ipython3\nvalues = [" + ", ".join(map(str, range(40))) + "]\n```",
+        "listing overflows"),
+    "05-warning-in-output": (
+        "A warning in an output",
+        "```{code-cell} ipython3\nimport warnings\n\n"
+        "print(warnings.formatwarning('planted', UserWarning, 'chapter.py', 1), end='')\n```",
+        "warning in an output"),
+    "06-global-numbering": (
+        "Exercises numbered across the book",
+        "This chapter's part has no chapter numbers, so its exercise continues the count.",
+        "numbering"),
+}
+
+
+def rendering_toc() -> dict:
+    """The real table of contents' numbering options on the planted pages: the numbered
+    chapters in two parts (numbers continue across parts), then a part without numbers."""
+    import yaml
+
+    real = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    options = [{k: v for k, v in part.items() if k not in {"caption", "chapters"}}
+               for part in real["parts"][:2]]
+    files = [[{"file": "book/01-clean"}, {"file": "book/02-raw-tex"}],
+             [{"file": f"book/{stem}"} for stem in PLANTED if stem < "06"][1:]]
+    return {
+        "format": "jb-book", "root": "book/00-front",
+        **({"defaults": real["defaults"]} if "defaults" in real else {}),
+        "parts": [
+            {"caption": "First part", **options[0], "chapters": files[0]},
+            {"caption": "Second part", **options[1], "chapters": files[1]},
+            {"caption": "Planted: a part without chapter numbers", "numbered": False,
+             "chapters": [{"file": "book/06-global-numbering"}]},
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The planted book, built with the real configuration and served: (site dir, URL)."""
+    chapters = {
+        "00-front": rendering_page("00-front", "Front matter", "The front page is not numbered."),
+        "01-clean": rendering_page("01-clean", "A clean chapter", CLEAN_BODY),
+        **{stem: rendering_page(stem, title, body) for stem, (title, body, _) in PLANTED.items()},
+    }
+    path = tmp_path_factory.mktemp("planted")
+    book = mini_book(path / "book", chapters=chapters, toc=rendering_toc())
+    log = path / "build.log"
+    assert make("book", log, BOOK_DIR=str(book)).returncode == 0, tail(log)
+    html = book / "_build" / "html"
+    with serve(html) as url:
+        yield html, url
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_clean_pages_pass_the_rendering_checks(browser, planted):
+    """The control: math, numbered things, references by number and an 88-character listing
+    raise nothing, and chapter numbers continue across parts."""
+    html, url = planted
+    for stem in ["00-front", "01-clean"]:
+        problems, _ = check_page(browser, html, f"{url}book/{stem}.html", front=stem == "00-front")
+        assert not problems, f"{stem}: {problems}"
+    titles = [check_page(browser, html, f"{url}book/{stem}.html")[1]
+              for stem in ["01-clean", *list(PLANTED)[:4]]]
+    assert [t.split(".")[0] for t in titles] == ["1", "2", "3", "4", "5"], titles
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("stem", list(PLANTED))
+def test_planted_rendering_defect_is_caught(browser, planted, stem):
+    html, url = planted
+    evidence = PLANTED[stem][2]
+    problems, _ = check_page(browser, html, f"{url}book/{stem}.html")
+    assert problems, f"{stem}: the planted defect was not caught"
+    assert all(evidence in p for p in problems), f"{stem}: expected only {evidence!r}: {problems}"
