@@ -1,10 +1,15 @@
-"""``make bench``: time-to-solve CartPole-v1 for the post's loop and every preset.
+"""``make bench``: time-to-solve CartPole-v1 for the post's loop and every preset,
+then the population study (:mod:`benchmarks.population`).
 
     python -m benchmarks.run [--seeds 5] [--max-episodes 10000] [--out bench-results]
+                             [--population-seeds 20] [--population-presets fast default]
+                             [--skip-methods]
 
 Prints a markdown table (median, min–max over seeds) and writes it, with every run's
 row as CSV, to ``--out``. Timings are ratios against the post's loop measured in the
-same run, so they compare across machines better than the seconds do.
+same run, so they compare across machines better than the seconds do. The population
+rows compare a ``--population-seeds`` study run as separate ``train`` runs (joblib over
+2 workers) with the same study run as populations (``--population-seeds 0`` skips them).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import platform
 from pathlib import Path
 
+from benchmarks import population
 from reinforce.benchmark import METHODS, run_benchmark, summarize, to_markdown
 
 
@@ -25,10 +31,42 @@ def main() -> None:
     parser.add_argument("--max-episodes", type=int, default=10_000)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    parser.add_argument("--population-seeds", type=int, default=20)
+    parser.add_argument("--population-presets", nargs="+", default=["fast", "default"])
+    parser.add_argument("--skip-methods", action="store_true",
+                        help="only the population study")
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    if args.population_seeds < 0:
+        parser.error(f"--population-seeds must be >= 0, got {args.population_seeds}")
+    if not args.skip_methods:
+        methods(args)
+    if args.population_seeds:
+        populations(args)
 
+
+def populations(args: argparse.Namespace) -> None:
+    """The population rows: the same study as separate runs and as populations."""
+    print(f"\n{args.population_seeds}-seed studies, {os.cpu_count()} cores, 2 workers",
+          flush=True)
+    rows = population.compare(args.population_presets, args.population_seeds,
+                              max_episodes=5000, workers=2, progress=True)
+    table = population.to_markdown(rows)
+    print()
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    header = (f"# Populations vs separate runs\n\n{args.population_seeds} seeds per study, "
+              f"{os.cpu_count()} cores, 2 workers, whole-process wall times; speed-up = the "
+              "joblib study's time over the row's.\n\n")
+    tmp = args.out / "population.md.tmp"
+    tmp.write_text(header + table + "\n", encoding="utf-8")
+    tmp.replace(args.out / "population.md")
+    print(f"\nwrote {args.out / 'population.md'}")
+
+
+def methods(args: argparse.Namespace) -> None:
+    """The table of the post's loop and the presets."""
     print(f"CartPole-v1 time-to-solve, {args.seeds} seeds, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}", flush=True)
     rows = run_benchmark(range(args.seeds), args.methods, max_episodes=args.max_episodes,

@@ -37,6 +37,7 @@ from .policies import (
     make_policy,
     sigmoid,
 )
+from .population import train_population
 from .presets import PRESETS, preset
 from .rollout import Episode, collect_episodes, run_episode
 from .stats import (
@@ -170,5 +171,6 @@ __all__ = [
     "trailing_mean",
     "train",
     "train_dqn",
+    "train_population",
     "variance_ratio",
 ]

@@ -3,26 +3,42 @@
 Every :class:`~reinforce.train.Config` field is a flag of ``train`` (``batch_size`` →
 ``--batch-size``; ``env_id`` → ``--env``), with the field's docstring as its help.
 Bad input prints one line to stderr and exits with status 2, before anything is
-written.
+written; a file that cannot be read or written is one line too (status 1).
+
+``train`` builds its run directory under a temporary name beside ``--out`` and renames it
+into place when it is complete (``--overwrite`` swaps the whole directory), so ``--out``
+is at every instant the old complete run, the new complete run, or absent. Ctrl-C or
+SIGTERM ends training and saves what was learnt, marked ``interrupted``; further
+signals while it saves are counted, not obeyed.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import dataclasses
+import glob
 import inspect
 import itertools
 import json
+import math
+import os
+import re
+import shutil
+import signal
 import sys
+import tempfile
 import textwrap
+import unicodedata
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
-from .checkpoint import load_policy, save_policy
+from .checkpoint import atomic_write, check_finite_params, load_policy, read_json, save_policy
 from .envs import make_env
 from .presets import PRESETS, preset
 from .rollout import run_episode
@@ -30,8 +46,17 @@ from .train import Config, History, train
 
 __all__ = ["main"]
 
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+JOBS_PER_CORE = 4
+"""``--jobs`` may ask for at most this many local processes per core."""
+MAX_DASK_JOBS = 4096
+"""... and at most this many concurrent runs on a Dask cluster."""
+MAX_SWEEP_RUNS = 100_000
+"""A sweep larger than this is a typo (``--seeds 1000000``), not an experiment."""
+DASK_HANDSHAKE_SECONDS = 10.0
+"""How long to wait for a Dask scheduler to answer before giving up."""
 
 
 class UsageError(Exception):
@@ -39,7 +64,14 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, with no usage dump."""
+    """An ArgumentParser whose errors are one line, with no usage dump, and which reads
+    ``-1e-3``, ``-inf`` and ``-nan`` as values (argparse's own rule knows only ``-1`` and
+    ``-1.5``), so ``--lr -inf`` is refused by the check on lr, not by the parser."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(
+            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
@@ -139,9 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p_train.add_argument("--out", required=True, type=Path, metavar="DIR",
-                         help="directory for the results (must be empty or new)")
+                         help="directory for the results (new or empty; written under a temporary "
+                         "name and renamed into place when complete)")
     p_train.add_argument("--overwrite", action="store_true",
-                         help="allow --out to be a non-empty directory (its files are replaced)")
+                         help="replace the run already in --out (the whole directory is "
+                         "swapped for the new one when it is complete)")
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
     p_train.add_argument("--preset", default="default", metavar="NAME",
                          help=f"start from a named preset, one of {', '.join(PRESETS)}; "
@@ -186,8 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "its workers need this package installed")
     p_sweep.add_argument("--out", required=True, type=Path, metavar="DIR",
                          help="directory for the results (new, or a sweep to resume)")
-    p_sweep.add_argument("--fresh", action="store_true",
-                         help="discard the finished runs in --out and start again")
+    p_sweep.add_argument("--overwrite", "--fresh", dest="overwrite", action="store_true",
+                         help="discard the sweep in --out (finished runs too) and start again; "
+                         "without it, the same sweep resumes and a different one is refused")
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     p_sweep.add_argument("--preset", default="default", metavar="NAME",
                          help=f"base hyperparameters from a named preset, one of "
@@ -197,17 +232,150 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ---------------------------------------------------------------- signals and files
+
+
+class Signals:
+    """Ctrl-C (SIGINT) and SIGTERM, handled alike: the first one raises KeyboardInterrupt
+    (which ends training, keeping what was learnt); any later one is only counted, so a
+    second Ctrl-C cannot break off the saving of the first. After :meth:`hold`, even the
+    first one is only counted (the caller checks :attr:`count` when it is done)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.armed = True
+        self._saved: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1 and self.armed:
+            raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        """From now on a signal is recorded, not raised."""
+        self.armed = False
+
+    def __enter__(self) -> Signals:
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
+def _out_path(out: Path) -> Path:
+    out = Path(os.path.abspath(out))
+    if out.name in ("", ".", ".."):
+        raise UsageError(f"--out {str(out)!r} must name a directory (not the root)")
+    if len(os.fsencode(out.name)) > 255:  # NAME_MAX: found now, not after the training
+        raise UsageError(f"--out: the name {out.name[:20]!r}... is longer than 255 bytes")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a directory")
+    return out
+
+
+def _sibling(out: Path, kind: str) -> Path:
+    """A new empty directory ``.<name>.<pid>.<random>.<kind>`` beside ``out``."""
+    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.{os.getpid()}.",
+                                 suffix=f".{kind}"))
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete what a killed train (SIGKILL, power cut) left beside ``out``: its partial run,
+    or the old run it was swapping out. Only those of processes no longer running."""
+    for path in out.parent.glob(f".{glob.escape(out.name[:64])}.*.*"):
+        parts = path.name[len(out.name[:64]) + 2:].split(".")  # pid, random, kind
+        if (len(parts) == 3 and parts[0].isdigit() and parts[2] in ("partial", "old")
+                and not _alive(int(parts[0]))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _make_temp_dir(out: Path) -> Path:
+    """An empty directory beside ``out``, to be renamed to it when complete."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out)
+    tmp = _sibling(out, "partial")
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0o700, as mkdir would have made it
+    return tmp
+
+
+def _swap_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
+    """Rename the complete ``tmp`` to ``out``; an existing ``out`` is moved aside first and
+    deleted after, so ``out`` is always a complete run or absent."""
+    old = None
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:  # another process filled it while this one trained
+            kept = out.with_name(f"{out.name}.{os.getpid()}")
+            os.replace(tmp, kept)
+            raise OSError(f"--out {str(out)!r} was filled by another process meanwhile; "
+                          f"this run is in {str(kept)!r}")
+        old = _sibling(out, "old")
+        os.replace(out, old / "run")
+    elif out.is_dir():
+        out.rmdir()
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    text = json.dumps(value, indent=2, allow_nan=False) + "\n"
+    atomic_write(path, lambda f: f.write(text))
+
+
+def _check_env(env_id: str, max_steps: int | None) -> None:
+    """Make (and close) the environment once, so a bad id or a missing optional
+    dependency is one line before anything runs."""
+    try:
+        make_env(env_id, max_steps=max_steps).close()
+    except ImportError as err:
+        raise UsageError(f"--env {env_id!r} needs a package that is not installed ({err})"
+                         ) from None
+
+
 # ---------------------------------------------------------------- train
 
 
 def _check_out_dir(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise UsageError(f"--out {str(out)!r} is not empty; pass --overwrite to replace its files")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise UsageError(f"--out {str(out)!r} is not empty; pass --overwrite to replace the "
+                         "run in it")
+    if not (out / "config.json").is_file():
+        raise UsageError(f"--out {str(out)!r} holds no run written by train (no config.json); "
+                         "--overwrite replaces only a run directory: choose a new --out")
 
 
-def _write_results(out: Path, history: History) -> None:
+def _write_history_csv(path: Path, history: History) -> None:
+    """One row per episode: episode, length, return, rolling mean of returns (numbers)."""
+    rolling = history.rolling_mean()
+    lines = ["episode,length,return,rolling_mean\n"]
+    lines += [f"{i + 1},{int(n)},{float(r)!r},{float(m)!r}\n"
+              for i, (n, r, m) in enumerate(zip(history.lengths, history.returns, rolling,
+                                                strict=True))]
+    atomic_write(path, lambda f: f.write("".join(lines)))
+
+
+def _write_results(out: Path, history: History, summary: dict[str, Any]) -> None:
     from matplotlib.figure import Figure
 
     from .plotting import plot_learning_curve
@@ -219,43 +387,72 @@ def _write_results(out: Path, history: History) -> None:
                     history.config.to_dict())
     finally:
         env.close()
-    history.to_csv(out / "history.csv")
+    _write_history_csv(out / "history.csv", history)
     fig = Figure(figsize=(8, 4), layout="constrained")
     plot_learning_curve(history, fig.add_subplot())
-    fig.savefig(out / "learning_curve.png", dpi=120)
-    (out / "summary.json").write_text(json.dumps(history.summary(), indent=2) + "\n",
-                                      encoding="utf-8")
+    atomic_write(out / "learning_curve.png", lambda f: fig.savefig(f, format="png", dpi=120),
+                 binary=True)
+    _write_json(out / "summary.json", summary)  # last: its presence marks a complete run
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
              if hasattr(args, f.name)}
     config = preset(args.preset, **given)  # validates every hyperparameter
-    make_env(config.env_id, max_steps=config.max_steps).close()  # validates the env
-    out: Path = args.out
+    _check_env(config.env_id, config.max_steps)
+    out = _out_path(args.out)
     _check_out_dir(out, args.overwrite)
+    if config.max_episodes < config.batch_size:
+        print(f"reinforce: warning: max_episodes {config.max_episodes} < batch_size "
+              f"{config.batch_size}: no update is made, the saved policy is the untrained one",
+              file=sys.stderr)
 
     from tqdm.auto import tqdm
 
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n",
-                                     encoding="utf-8")
-    with tqdm(total=config.max_episodes, unit="ep", disable=args.quiet or None,
-              dynamic_ncols=True) as bar:
+    with Signals() as signals:
+        tmp = _make_temp_dir(out)  # an unwritable --out fails here, before any training
+        try:
+            _write_json(tmp / "config.json", config.to_dict())
+            with tqdm(total=config.max_episodes, unit="ep", disable=args.quiet or None,
+                      dynamic_ncols=True) as bar:
 
-        def progress(history: History) -> None:
-            bar.update(1)
-            if history.episodes % 10 == 0:
-                bar.set_postfix(mean100=f"{history.rolling_mean()[-1]:.1f}", refresh=False)
+                def progress(history: History) -> None:
+                    bar.update(1)
+                    if history.episodes % 10 == 0:
+                        bar.set_postfix(mean100=f"{history.rolling_mean()[-1]:.1f}",
+                                        refresh=False)
 
-        history = train(config, progress, catch_interrupt=True)
-    _write_results(out, history)
-    s = history.summary()
+                history = train(config, progress, catch_interrupt=True)
+            signals.hold()  # from here on, signals wait until the run is in place
+            return _finish_train(config, history, tmp, out, args.overwrite, signals)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finish_train(config: Config, history: History, tmp: Path, out: Path, overwrite: bool,
+                  signals: Signals) -> int:
+    diverged = bool(getattr(history, "diverged", False))
+    assert history.policy is not None
+    if not diverged:  # a loop that does not yet stop on divergence
+        try:
+            check_finite_params(history.policy.params, "policy")
+        except ValueError:
+            print(f"reinforce: error: training diverged (non-finite weights after "
+                  f"{history.updates} updates); nothing saved", file=sys.stderr)
+            return EXIT_FAILURE
+    summary = {**history.summary(), "diverged": diverged}
+    _write_results(tmp, history, summary)
+    _swap_into_place(tmp, out, overwrite)
+    s = summary
     solved = "not solved" if s["solved_at_episode"] is None else \
         f"solved at episode {s['solved_at_episode']}"
     print(f"{config.env_id} seed {config.seed}: {solved}; {s['episodes']} episodes, "
           f"{s['env_steps']} steps, {s['wall_seconds']:.1f} s -> {out}")
-    if history.interrupted:
+    if diverged:
+        print(f"reinforce: diverged: an update made a weight non-finite; kept the last finite "
+              f"policy (after {history.updates} updates) in {out}", file=sys.stderr)
+        return EXIT_FAILURE
+    if history.interrupted or signals.count:
         print(f"interrupted: kept {history.episodes} episodes in {out}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
@@ -264,18 +461,38 @@ def _cmd_train(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- evaluate
 
 
+def read_run_config(run_dir: Path) -> Config:
+    """The Config in ``run_dir/config.json``; ValueError naming the file if it is not a
+    complete configuration written by ``train``."""
+    config_file = run_dir / "config.json"
+    if not config_file.is_file():
+        raise UsageError(f"{str(run_dir)!r} has no config.json: not a directory written by train")
+    values = read_json(config_file, "the run's configuration written by train")
+    missing = sorted({f.name for f in dataclasses.fields(Config)} - set(values))
+    if missing:
+        raise ValueError(f"{config_file}: not a configuration written by train "
+                         f"(missing {', '.join(missing)})")
+    try:
+        return Config.from_dict(values)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{config_file}: {err}") from None
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise UsageError(f"--episodes must be >= 1, got {args.episodes}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    config_file = args.dir / "config.json"
-    if not config_file.is_file():
-        raise UsageError(f"{str(args.dir)!r} has no config.json: not a directory written by train")
-    config = Config.from_dict(json.loads(config_file.read_text(encoding="utf-8")))
+    if not args.dir.is_dir():
+        raise UsageError(f"{str(args.dir)!r} is not a directory written by train")
+    config = read_run_config(args.dir)
+    _check_env(config.env_id, config.max_steps)
     env = make_env(config.env_id, max_steps=config.max_steps)
     try:
-        policy, _ = load_policy(args.dir / "policy.npz", env)
+        policy, info = load_policy(args.dir / "policy.npz", env)
+        if info.get("config") not in (None, config.to_dict()):
+            raise ValueError(f"{args.dir / 'policy.json'}: its config differs from "
+                             "config.json: the files come from different runs")
         rng = np.random.default_rng(args.seed)
         episodes = [
             run_episode(env, policy, rng, seed=args.seed if i == 0 else None,
@@ -353,45 +570,83 @@ def _write_sweep_plot(path: Path, result: Any) -> None:
         stop = all(c.stop_when_solved for c in result.configs.values())
         plot_sweep(result, result.params[0], "episodes" if stop else "final_rolling_mean",
                    rng=np.random.default_rng(0), ax=axes[2])
-    fig.savefig(path, dpi=110)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110), binary=True)
+
+
+def check_jobs(jobs: int | None, dask: bool) -> None:
+    """``--jobs``: None, 1…(4 × cores) local processes (joblib's -1…-cores count back from
+    the cores), or 1…4096 concurrent runs on a Dask cluster."""
+    if jobs is None:
+        return
+    cores = os.cpu_count() or 1
+    if dask:
+        if not 1 <= jobs <= MAX_DASK_JOBS:
+            raise UsageError(f"--jobs must be between 1 and {MAX_DASK_JOBS} with "
+                             f"--dask-scheduler, got {jobs}")
+        return
+    cap = JOBS_PER_CORE * cores
+    if not (1 <= jobs <= cap or -cores <= jobs <= -1):
+        raise UsageError(f"--jobs must be between 1 and {cap} ({JOBS_PER_CORE} per core on "
+                         f"this machine's {cores}), or -1 to -{cores} (all cores but n-1), "
+                         f"got {jobs}")
+
+
+def _dask_client(address: str) -> Any:
+    from .sweep import connect_dask
+
+    try:
+        return connect_dask(address, DASK_HANDSHAKE_SECONDS)
+    except ImportError as err:
+        raise UsageError(f"--dask-scheduler needs the 'distributed' package ({err})") from None
+    except (OSError, ValueError, TypeError) as err:
+        raise UsageError(f"--dask-scheduler {address!r}: {err}") from None
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    _fail(f"reinforce: warning: {message}")
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import _plan, expand_grid, sweep
+    from .sweep import LOCK_NAME, SweepWarning, expand_grid, plan, sweep
 
     grid = parse_grid(args.grid)
     if args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
-    if args.jobs is not None and args.jobs == 0:
-        raise UsageError("--jobs must be a non-zero integer, got 0")
+    check_jobs(args.jobs, args.dask_scheduler is not None)
+    runs = math.prod(len(v) for v in grid.values()) * args.seeds
+    if runs > MAX_SWEEP_RUNS:
+        raise UsageError(f"--grid and --seeds ask for {runs:,} runs; at most "
+                         f"{MAX_SWEEP_RUNS:,} in one sweep")
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
              if f.name != "seed" and hasattr(args, f.name)}
     base = preset(args.preset, **given)  # validates the base hyperparameters
-    tasks = _plan(base, expand_grid(grid), list(range(args.seeds)))  # validates every Config
+    tasks = plan(base, expand_grid(grid), list(range(args.seeds)))  # validates every Config
     for env_id, max_steps in dict.fromkeys((t.config.env_id, t.config.max_steps) for t in tasks):
-        make_env(env_id, max_steps=max_steps).close()  # validates every environment
-    out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / "sweep.json").is_file():
+        _check_env(env_id, max_steps)  # validates every environment
+    short = sorted({(t.config.max_episodes, t.config.batch_size) for t in tasks
+                    if t.config.max_episodes < t.config.batch_size})
+    if short:
+        print(f"reinforce: warning: max_episodes {short[0][0]} < batch_size {short[0][1]}: "
+              "such runs make no update", file=sys.stderr)
+    out = _out_path(args.out)
+    if (out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir())
+            and not (out / "sweep.json").is_file()):
         raise UsageError(f"--out {str(out)!r} is not empty and holds no sweep; "
                          "choose a new directory")
-    client = None
-    if args.dask_scheduler is not None:
-        from distributed import Client
-
-        try:
-            client = Client(args.dask_scheduler, timeout="10s")
-        except (OSError, ValueError, TypeError) as err:
-            raise UsageError(f"--dask-scheduler {args.dask_scheduler!r}: {err}") from None
+    client = None if args.dask_scheduler is None else _dask_client(args.dask_scheduler)
     try:
-        result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
-                       fresh=args.fresh, progress=not args.quiet, catch_interrupt=True)
+        with Signals() as signals, warnings.catch_warnings():
+            warnings.simplefilter("always", SweepWarning)
+            warnings.showwarning = _show_warning  # one line each, no source excerpt
+            result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
+                           fresh=args.overwrite, exclusive=True, progress=not args.quiet,
+                           catch_interrupt=True)
+            signals.hold()
+            if result.rows:
+                _write_sweep_plot(out / "sweep.png", result)
     finally:
         if client is not None:
             client.close()
-    if result.rows:
-        _write_sweep_plot(out / "sweep.png", result)
     rng = np.random.default_rng(0)  # the bootstrap's, so the report is reproducible
     final = {result.label(p): e for p, e in result.aggregate("final_rolling_mean", rng=rng)}
     for point in result.points:
@@ -405,14 +660,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             text += f", {failed} failed"
         print(text)
     print(f"{len(result.rows)} runs ({result.computed} new) -> {out / 'results.csv'}")
-    if result.interrupted:
+    if result.interrupted or signals.count:
         print(f"interrupted: kept {len(result.rows)} finished runs in {out}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 1 if any(r["error"] is not None for r in result.rows) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status. Every failure is one line on stderr."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -421,13 +676,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sweep":
             return _cmd_sweep(args)
         return _cmd_evaluate(args)
-    except (UsageError, ValueError, TypeError, FileNotFoundError) as err:
-        message = str(err) if isinstance(err, UsageError) else f"reinforce: error: {err}"
-        if isinstance(err, UsageError) and not message.startswith("reinforce"):
-            message = f"reinforce: {message}"
-        print(message.replace("\n", " "), file=sys.stderr)
+    except UsageError as err:
+        message = str(err)
+        _fail(message if message.startswith("reinforce") else f"reinforce: {message}")
         return EXIT_USAGE
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as err:
+        _fail(f"reinforce: error: {err}")
+        return EXIT_USAGE
+    except OSError as err:  # unwritable, full disk, name too long, ...
+        _fail(f"reinforce: error: {err}")
+        return EXIT_FAILURE
+    except MemoryError as err:
+        _fail(f"reinforce: error: out of memory ({err or 'a size is too large'})")
+        return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("reinforce: interrupted", file=sys.stderr)
+        _fail("reinforce: interrupted")
         return EXIT_INTERRUPTED
 
+
+def _fail(message: str) -> None:
+    """Print ``message`` as exactly one line: line breaks become spaces, and other control
+    characters (from a bad argument, say) are shown escaped."""
+    text = message.replace("\r\n", " ").replace("\n", " ")
+    print("".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" else
+                  c.encode("unicode_escape").decode("ascii") for c in text), file=sys.stderr)

@@ -1,4 +1,4 @@
-r"""Optimisers written out by hand: SGD, RMSProp and Adam.
+"""Optimisers written out by hand: SGD, RMSProp and Adam.
 
 **Sign convention.** Policy gradients *maximise* J(θ). Every optimiser here takes
 ``grads`` = ∇_θ J (the direction of steepest *ascent*) and moves the parameters
@@ -11,12 +11,20 @@ so ``step`` is gradient ascent. To minimise a loss L, pass ``-∇L``.
 The internal state is plain attributes, dicts of arrays shaped like the parameters,
 so it can be inspected and plotted: ``last_update`` (Δθ of the latest step) and
 :meth:`Optimizer.effective_lr` (the per-parameter step size that multiplies g).
+
+**Populations.** Every hyperparameter may also be an array of K values, one per
+member of a population whose parameters carry a leading member axis K (see
+:func:`reinforce.policies.stack_policies`). ``step(params, grads, members=[...])``
+then moves only the listed members, each with its own hyperparameters, state and
+step count, by the same formulas: member k's numbers are the ones it would get alone.
 """
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -26,57 +34,106 @@ __all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer", "RMSProp", "make_optimizer"
 OPTIMIZERS = ("sgd", "rmsprop", "adam")
 
 Params = dict[str, np.ndarray]
+#: a hyperparameter: one number, or one per member of a population
+Hyper = float | np.ndarray
+Rows = Any  # ``...`` (a single run, or every member) or an index array of members
 
 
-def _check_lr(lr: float) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
-        raise TypeError(f"lr must be a number, got {lr!r}")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be finite and > 0, got {lr!r}")
-    return float(lr)
-
-
-def _check_unit(name: str, value: float, *, closed: bool = False) -> float:
-    ok = 0.0 <= value <= 1.0 if closed else 0.0 <= value < 1.0
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not ok:
-        raise ValueError(f"{name} must be a number in [0, 1{']' if closed else ')'}, got {value!r}")
-    return float(value)
-
-
-def _check_eps(eps: float) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)):
-        raise TypeError(f"eps must be a number, got {eps!r}")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be finite and > 0, got {eps!r}")
-    return float(eps)
+def _check_hyper(name: str, value: Any, *, positive: bool = False) -> Hyper:
+    """A number (or array of numbers) in [0, 1), or finite and > 0 if ``positive``."""
+    values = np.asarray(value)
+    is_number = values.dtype.kind in "iuf" and not isinstance(value, bool)
+    if positive:
+        if not is_number:
+            raise TypeError(f"{name} must be a number, got {value!r}")
+        if not (np.isfinite(values).all() and (values > 0).all()):
+            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    elif not (is_number and ((values >= 0) & (values < 1)).all()):
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    if values.ndim == 0:
+        return float(values)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{name} must be a number or one number per member, got {value!r}")
+    return values.astype(np.float64)
 
 
 class Optimizer(ABC):
     """Gradient ascent on a dict of parameters, updated in place."""
 
     name: str = "optimizer"
+    #: the hyperparameters (attributes) that may differ between population members
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr",)
+    #: the running state (attributes: dicts of arrays shaped like the parameters)
+    moments: ClassVar[tuple[str, ...]] = ()
+    #: running products, one number per member (0-d arrays in a single run)
+    powers: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, lr: float) -> None:
-        self.lr = _check_lr(lr)
-        self.steps = 0
+    def __init__(self, lr: Hyper) -> None:
+        self.lr = _check_hyper("lr", lr, positive=True)
+        self.steps: int | np.ndarray = 0
         self.last_update: Params = {}
+        self.shapes: dict[str, tuple[int, ...]] = {}
 
-    def step(self, params: Params, grads: Params) -> Params:
-        """θ ← θ + Δθ for every entry; returns Δθ (also kept as ``last_update``)."""
-        if params.keys() != grads.keys():
-            raise ValueError(f"grads keys {sorted(grads)} differ from params keys {sorted(params)}")
-        self.steps += 1
+    def _start(self) -> None:
+        """Per-member step counts if any hyperparameter is per member (an array)."""
+        arrays = [getattr(self, h) for h in self.hyperparameters]
+        sizes = {a.size for a in arrays if isinstance(a, np.ndarray)}
+        if len(sizes) > 1:
+            raise ValueError(f"per-member hyperparameters differ in length: {sorted(sizes)}")
+        shape: tuple[int, ...] = ()
+        if sizes:
+            shape = (sizes.pop(),)
+            self.steps = np.zeros(shape, dtype=np.int64)
+        for power in self.powers:  # h^t starts at h^0 = 1
+            setattr(self, power, np.ones(shape))
+
+    def step(self, params: Params, grads: Params, members: Sequence[int] | None = None) -> Params:
+        """θ ← θ + Δθ for every entry; returns Δθ (also kept in ``last_update``).
+
+        In a population, ``members`` (indices into the member axis) selects the members
+        that move, and ``grads`` holds their gradients only (default: every member).
+        """
+        rows: Rows = ... if members is None else np.asarray(members, dtype=np.intp)
+        self._check(params, grads, rows)  # the one precondition: matching keys and shapes
+        if isinstance(self.steps, np.ndarray):
+            self.steps[rows] += 1
+        else:
+            self.steps += 1
+        for power, base in self.powers.items():  # h^t ← h^(t−1) · h
+            getattr(self, power)[rows] *= self._hyper(rows, 1, base)[0]
         update = {}
         for k, g in grads.items():
-            if g.shape != params[k].shape:
-                raise ValueError(f"grads[{k!r}] has shape {g.shape}, params {params[k].shape}")
-            update[k] = self._update(k, np.asarray(g, dtype=np.float64))
-            params[k] += update[k]
-        self.last_update = update
+            update[k] = self._update(k, np.asarray(g, dtype=np.float64), rows)
+            params[k][rows] += update[k]
+            self.last_update[k][rows] = update[k]
         return update
 
+    def _check(self, params: Params, grads: Params, rows: Rows) -> None:
+        if params.keys() != grads.keys():
+            raise ValueError(f"grads keys {sorted(grads)} differ from params keys {sorted(params)}")
+        for k, g in grads.items():
+            if np.shape(g) != params[k][rows].shape:
+                raise ValueError(f"grads[{k!r}] has shape {np.shape(g)}, "
+                                 f"params {params[k][rows].shape}")
+            if k not in self.shapes:  # first sight: zero state and last update
+                self.shapes[k] = params[k].shape
+                self.last_update[k] = np.zeros(params[k].shape)
+                for moment in self.moments:
+                    getattr(self, moment)[k] = np.zeros(params[k].shape)
+
+    def _hyper(self, rows: Rows, ndim: int, *names: str) -> list[Any]:
+        """The named hyperparameters of ``rows``, shaped to broadcast against an
+        ``ndim``-dimensional gradient (unchanged numbers for a single run)."""
+        values = []
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                value = value[rows].reshape((-1,) + (1,) * (ndim - 1))
+            values.append(value)
+        return values
+
     @abstractmethod
-    def _update(self, key: str, g: np.ndarray) -> np.ndarray:
+    def _update(self, key: str, g: np.ndarray, rows: Rows) -> np.ndarray:
         """Δθ for one parameter array, updating any running state."""
 
     @abstractmethod
@@ -85,7 +142,27 @@ class Optimizer(ABC):
 
     def state(self) -> dict[str, Any]:
         """Every piece of internal state, as a dict (arrays are copies)."""
-        return {"steps": self.steps, "lr": self.lr}
+        out: dict[str, Any] = {"steps": copy.copy(self.steps), "lr": copy.copy(self.lr)}
+        for moment in self.moments:
+            out[moment] = {k: v.copy() for k, v in getattr(self, moment).items()}
+        return out
+
+    def member(self, k: int) -> Optimizer:
+        """Member k of a population optimiser as a single-run optimiser (state copied)."""
+        if not isinstance(self.steps, np.ndarray):
+            raise ValueError("member() needs a population optimiser (array hyperparameters)")
+        single = copy.copy(self)
+        for name in self.hyperparameters:
+            value = getattr(self, name)
+            setattr(single, name, float(value[k]) if isinstance(value, np.ndarray) else value)
+        single.steps = int(self.steps[k])
+        for power in self.powers:
+            setattr(single, power, getattr(self, power)[k].copy())
+        single.shapes = {key: shape[1:] for key, shape in self.shapes.items()}
+        single.last_update = {key: v[k].copy() for key, v in self.last_update.items()}
+        for moment in self.moments:
+            setattr(single, moment, {key: v[k].copy() for key, v in getattr(self, moment).items()})
+        return single
 
 
 class SGD(Optimizer):
@@ -93,106 +170,118 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, lr: float) -> None:
+    def __init__(self, lr: Hyper) -> None:
         super().__init__(lr)
-        self._shapes: dict[str, tuple[int, ...]] = {}
+        self._start()
 
-    def _update(self, key: str, g: np.ndarray) -> np.ndarray:
-        self._shapes[key] = g.shape
-        return self.lr * g
+    def _update(self, key: str, g: np.ndarray, rows: Rows) -> np.ndarray:
+        (lr,) = self._hyper(rows, g.ndim, "lr")
+        return lr * g
 
     def effective_lr(self) -> Params:
-        return {k: np.full(s, self.lr) for k, s in self._shapes.items()}
+        out = {}
+        for k, shape in self.shapes.items():
+            (lr,) = self._hyper(..., len(shape), "lr")
+            out[k] = np.broadcast_to(lr, shape).copy()
+        return out
 
 
 class RMSProp(Optimizer):
-    r"""RMSProp as in the reference post (Tieleman & Hinton 2012).
+    """RMSProp as in the reference post (Tieleman & Hinton 2012).
 
-    .. math::
-
-        v \leftarrow \rho\, v + (1-\rho)\, g^2, \qquad
-        \Delta\theta = \frac{\alpha\, g}{\sqrt{v} + \epsilon}
+        v ← ρ v + (1 − ρ) g²,   Δθ = α g / (√v + ε)
 
     with ρ = ``decay_rate`` (0.99: a memory of about 100 steps) and ε = ``eps`` added
     *outside* the square root. ``cache`` holds v, starting at zero.
     """
 
     name = "rmsprop"
+    hyperparameters = ("lr", "decay_rate", "eps")
+    moments = ("cache",)
 
-    def __init__(self, lr: float = 1e-3, decay_rate: float = 0.99, eps: float = 1e-5) -> None:
+    def __init__(self, lr: Hyper = 1e-3, decay_rate: Hyper = 0.99, eps: Hyper = 1e-5) -> None:
         super().__init__(lr)
-        self.decay_rate = _check_unit("decay_rate", decay_rate)
-        self.eps = _check_eps(eps)
+        self.decay_rate = _check_hyper("decay_rate", decay_rate)
+        self.eps = _check_hyper("eps", eps, positive=True)
         self.cache: Params = {}  # v: running mean of g², per parameter
+        self._start()
 
-    def _update(self, key: str, g: np.ndarray) -> np.ndarray:
-        rho = self.decay_rate
-        v = self.cache.get(key, np.zeros_like(g))
-        self.cache[key] = rho * v + (1.0 - rho) * g**2
-        return self.lr * g / (np.sqrt(self.cache[key]) + self.eps)
+    def _update(self, key: str, g: np.ndarray, rows: Rows) -> np.ndarray:
+        """v ← ρ v + (1 − ρ) g², Δθ = α g / (√v + ε). Implements eq-rmsprop."""
+        lr, rho, eps = self._hyper(rows, g.ndim, "lr", "decay_rate", "eps")
+        v = rho * self.cache[key][rows] + (1.0 - rho) * g**2
+        self.cache[key][rows] = v
+        return lr * g / (np.sqrt(v) + eps)
 
     def effective_lr(self) -> Params:
-        return {k: self.lr / (np.sqrt(v) + self.eps) for k, v in self.cache.items()}
-
-    def state(self) -> dict[str, Any]:
-        return {**super().state(), "cache": {k: v.copy() for k, v in self.cache.items()}}
+        """η = α / (√v + ε) per parameter. Implements eq-effective-lr."""
+        out = {}
+        for k, v in self.cache.items():
+            lr, eps = self._hyper(..., v.ndim, "lr", "eps")
+            out[k] = lr / (np.sqrt(v) + eps)
+        return out
 
 
 class Adam(Optimizer):
-    r"""Adam with bias correction (Kingma & Ba 2015).
+    """Adam with bias correction (Kingma & Ba 2015).
 
-    .. math::
-
-        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
-        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
-        \Delta\theta = \alpha\,\frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}
+        m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
+        Δθ = α m̂ / (√v̂ + ε),   m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
     """
 
     name = "adam"
+    hyperparameters = ("lr", "beta1", "beta2", "eps")
+    moments = ("m", "v")
+    powers: ClassVar[dict[str, str]] = {"beta1_t": "beta1", "beta2_t": "beta2"}  # β₁ᵗ, β₂ᵗ
 
     def __init__(
-        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+        self, lr: Hyper = 1e-3, beta1: Hyper = 0.9, beta2: Hyper = 0.999, eps: Hyper = 1e-8
     ) -> None:
         super().__init__(lr)
-        self.beta1 = _check_unit("beta1", beta1)
-        self.beta2 = _check_unit("beta2", beta2)
-        self.eps = _check_eps(eps)
+        self.beta1 = _check_hyper("beta1", beta1)
+        self.beta2 = _check_hyper("beta2", beta2)
+        self.eps = _check_hyper("eps", eps, positive=True)
         self.m: Params = {}  # first moment
         self.v: Params = {}  # second moment
+        self._start()
 
-    def _update(self, key: str, g: np.ndarray) -> np.ndarray:
-        b1, b2, t = self.beta1, self.beta2, self.steps
-        self.m[key] = b1 * self.m.get(key, np.zeros_like(g)) + (1.0 - b1) * g
-        self.v[key] = b2 * self.v.get(key, np.zeros_like(g)) + (1.0 - b2) * g**2
-        m_hat = self.m[key] / (1.0 - b1**t)  # undo the pull towards the zero start
-        v_hat = self.v[key] / (1.0 - b2**t)
-        return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+    def _update(self, key: str, g: np.ndarray, rows: Rows) -> np.ndarray:
+        lr, b1, b2, eps, b1_t, b2_t = self._hyper(
+            rows, g.ndim, "lr", "beta1", "beta2", "eps", "beta1_t", "beta2_t"
+        )
+        m = b1 * self.m[key][rows] + (1.0 - b1) * g
+        v = b2 * self.v[key][rows] + (1.0 - b2) * g**2
+        self.m[key][rows], self.v[key][rows] = m, v
+        m_hat = m / (1.0 - b1_t)  # undo the pull towards the zero start
+        v_hat = v / (1.0 - b2_t)
+        return lr * m_hat / (np.sqrt(v_hat) + eps)
 
     def effective_lr(self) -> Params:
-        t = max(self.steps, 1)
-        c1 = 1.0 - self.beta1**t
-        c2 = 1.0 - self.beta2**t
-        # Δθ = [lr / (c1 (sqrt(v̂) + ε))] · m: the factor multiplying the first moment
-        return {k: self.lr / (c1 * (np.sqrt(v / c2) + self.eps)) for k, v in self.v.items()}
-
-    def state(self) -> dict[str, Any]:
-        return {
-            **super().state(),
-            "m": {k: v.copy() for k, v in self.m.items()},
-            "v": {k: v.copy() for k, v in self.v.items()},
-        }
+        out = {}
+        for k, v in self.v.items():
+            lr, b1, b2, eps, b1_t, b2_t = self._hyper(
+                ..., v.ndim, "lr", "beta1", "beta2", "eps", "beta1_t", "beta2_t"
+            )
+            # before a member's first step β^t = 1: report the first step's size (t = 1)
+            c1, c2 = 1.0 - np.minimum(b1_t, b1), 1.0 - np.minimum(b2_t, b2)
+            # Δθ = [lr / (c1 (sqrt(v̂) + ε))] · m: the factor multiplying the first moment
+            out[k] = lr / (c1 * (np.sqrt(v / c2) + eps))
+        return out
 
 
 def make_optimizer(
     name: str,
-    lr: float,
+    lr: Hyper,
     *,
-    decay_rate: float = 0.99,
-    eps: float = 1e-5,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
+    decay_rate: Hyper = 0.99,
+    eps: Hyper = 1e-5,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
 ) -> Optimizer:
-    """The optimiser called ``name`` (one of :data:`OPTIMIZERS`)."""
+    """The optimiser called ``name`` (one of :data:`OPTIMIZERS`).
+
+    Each hyperparameter is a number, or an array of K numbers for a population of K.
+    """
     if name == "sgd":
         return SGD(lr)
     if name == "rmsprop":

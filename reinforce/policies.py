@@ -12,7 +12,20 @@ the package needs:
     Σ_t w_t ∇_θ log π(a_t | s_t), a dict shaped like ``params``, by backprop by hand.
 
 The REINFORCE gradient is ``grad_log_prob`` with the weights set to the (baselined)
-returns; the same call with all weights 1 gives the summed score.
+returns; the same call with all weights 1 gives the summed score. ``entropy(obs)``
+and ``mode(obs)`` describe the action distribution in each state.
+
+**Populations.** The same methods run K independent networks at once. A policy made
+by :func:`stack_policies` holds every parameter with a leading member axis K
+(``W1`` of shape ``(K, H, D)``); it then takes observations ``(K, T, D)``, actions
+``(K, T, ...)`` and weights ``(K, T)``, and returns ``(K, T)`` log-probabilities and
+``(K, ...)`` gradients (to give each member its own random stream, ``sample`` takes
+any ``rng`` whose ``random``/``standard_normal`` fill a leading axis K from the
+members' own generators, as :class:`reinforce.population.MemberStreams` does). The
+maths is written once: the products are stacked
+``@`` (and ``np.matvec``/``np.vecmat``), which give each member exactly the bits of
+its own unstacked product, so a member computes the same numbers alone or in a
+population of any size. :meth:`Policy.member` is member k as a single policy.
 
 Which policy fits an environment is decided by its action space; see
 :func:`make_policy`.
@@ -20,8 +33,9 @@ Which policy fits an environment is decided by its action space; see
 
 from __future__ import annotations
 
-import math
+import copy
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,10 +47,12 @@ __all__ = [
     "GaussianPolicy",
     "Policy",
     "as_batch",
+    "inverse_cdf",
     "log_sigmoid",
     "log_softmax",
     "make_policy",
     "sigmoid",
+    "stack_policies",
 ]
 
 Params = dict[str, np.ndarray]
@@ -46,7 +62,7 @@ Params = dict[str, np.ndarray]
 
 
 def log_sigmoid(z: np.ndarray) -> np.ndarray:
-    """log σ(z) = -log(1 + e^{-z}), computed as ``-logaddexp(0, -z)``: finite for any z."""
+    """log σ(z) = −log(1 + e^{−z}) as ``-logaddexp(0, -z)``: finite for any z."""
     return -np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))
 
 
@@ -58,17 +74,39 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax by the log-sum-exp trick (shift by the row maximum)."""
     z = np.asarray(logits, dtype=np.float64)
-    shifted = z - z.max(axis=-1, keepdims=True)  # largest entry becomes 0: exp cannot overflow
+    shifted = z - z.max(axis=-1, keepdims=True)  # the largest entry is 0: no overflow
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def as_batch(obs: np.ndarray, obs_dim: int) -> np.ndarray:
-    """``obs`` as a float64 batch (T, obs_dim); one observation (obs_dim,) becomes (1, obs_dim)."""
+def inverse_cdf(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF sampling: the first index whose cumulative probability exceeds u.
+
+    ``probs`` (..., n) are distributions over n outcomes, ``u`` (...) uniform draws
+    in [0, 1); returns integer indices (...). The ``minimum`` guards against a
+    cumulative sum that ends at 1 − 1e-16 < u.
+    """
+    below = np.cumsum(probs, axis=-1) < np.asarray(u)[..., None]
+    return np.minimum(below.sum(axis=-1), np.shape(probs)[-1] - 1).astype(np.int64)
+
+
+def as_batch(obs: np.ndarray, obs_dim: int, members: int | None = None) -> np.ndarray:
+    """``obs`` as a finite float64 batch: (T, obs_dim), or (K, T, obs_dim) for K members.
+
+    One observation (obs_dim,) becomes (1, obs_dim). The one check every forward pass
+    shares: a wrong shape or a NaN/inf observation raises a ValueError.
+    """
     x = np.asarray(obs, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[None, :]
-    if x.ndim != 2 or x.shape[1] != obs_dim:
-        raise ValueError(f"obs must have shape ({obs_dim},) or (T, {obs_dim}), got {x.shape}")
+    if members is None:
+        if x.ndim == 1:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != obs_dim:
+            raise ValueError(
+                f"obs must have shape ({obs_dim},) or (T, {obs_dim}), got {x.shape}"
+            )
+    elif x.ndim != 3 or x.shape[0] != members or x.shape[2] != obs_dim:
+        raise ValueError(f"obs must have shape ({members}, T, {obs_dim}), got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"obs must be finite, got {np.asarray(obs)!r}")
     return x
 
 
@@ -85,6 +123,11 @@ def _check_positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def _one_or_many(obs: np.ndarray, values: Any) -> Any:
+    """The first row for a single observation (D,), else every row."""
+    return values[0] if np.ndim(obs) == 1 else values
+
+
 # ---------------------------------------------------------------- base class
 
 
@@ -93,7 +136,8 @@ class Policy(ABC):
 
     Subclasses set ``params`` (a dict of float64 arrays) and implement the three
     operations below. ``obs`` is always float64; a single observation has shape
-    ``(D,)`` and a batch ``(T, D)``.
+    ``(D,)`` and a batch ``(T, D)``; with ``members = K`` (a stacked population, see
+    :func:`stack_policies`) every array gains a leading axis K.
     """
 
     #: short name used in saved files and error messages
@@ -102,6 +146,8 @@ class Policy(ABC):
     obs_dim: int
     hidden: int
     params: Params
+    #: K for a stacked population (every parameter has a leading axis K), else None
+    members: int | None = None
 
     @abstractmethod
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
@@ -112,22 +158,37 @@ class Policy(ABC):
         """log π(a_t | s_t) for each row: ``obs`` (T, D), ``actions`` (T, ...) → (T,)."""
 
     @abstractmethod
-    def grad_log_prob(self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray) -> Params:
+    def grad_log_prob(
+        self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> Params:
         """Σ_t w_t ∇_θ log π(a_t | s_t), a dict shaped like ``params``."""
 
     def env_action(self, action: Any) -> Any:
         """The action to hand to the environment (identity except for clipping)."""
         return action
 
+    # --- populations
+
+    def member(self, k: int, *, view: bool = False) -> Policy:
+        """Member k of a stacked population as a single policy: its parameters copied,
+        or with ``view=True`` views into the population's (updates then reach both)."""
+        if self.members is None:
+            raise ValueError("member() needs a stacked population (see stack_policies)")
+        single = copy.copy(self)
+        single.params = {name: v[k] if view else v[k].copy() for name, v in self.params.items()}
+        single.members = None
+        return single
+
     # --- helpers shared by subclasses
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
-        return as_batch(obs, self.obs_dim)
+        return as_batch(obs, self.obs_dim, self.members)
 
-    def _weights(self, weights: np.ndarray, T: int) -> np.ndarray:
+    def _weights(self, weights: np.ndarray, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (T,):
-            raise ValueError(f"weights must have shape ({T},), got {w.shape}")
+        if w.shape != shape:
+            raise ValueError(f"weights must have shape {shape}, got {w.shape}")
         return w
 
     def zeros_like_params(self) -> Params:
@@ -145,6 +206,20 @@ class Policy(ABC):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
         return f"{type(self).__name__}({shapes})"
+
+
+def stack_policies(policies: Sequence[Policy]) -> Policy:
+    """K policies of one kind and size as one population: parameters stacked on axis 0."""
+    first = policies[0] if len(policies) else None
+    if first is None or any(p.members is not None for p in policies):
+        raise ValueError("stack_policies needs at least one single (unstacked) policy")
+    for p in policies:
+        if type(p) is not type(first) or p.spec() != first.spec():
+            raise ValueError(f"cannot stack {p.spec()} with {first.spec()}")
+    stacked = copy.copy(first)
+    stacked.params = {name: np.stack([p.params[name] for p in policies]) for name in first.params}
+    stacked.members = len(policies)
+    return stacked
 
 
 # ---------------------------------------------------------------- Bernoulli (the post's)
@@ -176,46 +251,60 @@ class BernoulliPolicy(Policy):
         }
 
     def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Logits z (T,) and hidden activations h (T, H) for a batch of observations."""
+        """Logits z (T,) and hidden activations h (T, H). Implements eq-forward.
+
+        For K stacked members: obs (K, T, D) → z (K, T), h (K, T, H).
+        """
         x = self._batch(obs)
-        h = np.maximum(x @ self.params["W1"].T, 0.0)  # (T, H)
-        z = h @ self.params["W2"]  # (T,)
+        h = np.maximum(x @ self.params["W1"].mT, 0.0)  # (T, H): relu(W1 s)
+        z = np.matvec(h, self.params["W2"])  # (T,): w2ᵀ h
         return z, h
 
     def prob(self, obs: np.ndarray) -> np.ndarray:
         """p = P(a = 1 | s), shape (T,) (or a scalar for a single observation)."""
         z, _ = self.forward(obs)
-        p = sigmoid(z)
-        return p[0] if np.ndim(obs) == 1 else p
+        return _one_or_many(obs, sigmoid(z))
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
-        if np.ndim(obs) == 1 and len(obs) == self.obs_dim:
-            # one observation, the per-step hot path: the same arithmetic, fewer array calls
-            h = self.params["W1"] @ obs  # (H,)
-            np.maximum(h, 0.0, out=h)
-            z = float(self.params["W2"] @ h)
-            e = math.exp(-abs(z))  # σ(z) without overflow for either sign of z
-            p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-            return int(rng.random() < p)
-        probs = self.prob(obs)
-        return (rng.random(np.shape(probs)) < probs).astype(np.int64)  # 1 with probability p
+        """Action 1 with probability p: a = 1 if u < p, with u ~ Uniform(0, 1)."""
+        p = self.prob(obs)
+        return (rng.random(np.shape(p)) < p).astype(np.int64)
+
+    def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        a = np.asarray(actions)
+        if a.size != np.prod(shape) or not np.isin(a, (0, 1)).all():
+            raise ValueError(f"actions must be {shape} values in {{0, 1}}, got {a!r}")
+        return a.reshape(shape).astype(np.float64)
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """log π(a | s) = a log σ(z) + (1 − a) log σ(−z), for each row: (T,)."""
         z, _ = self.forward(obs)
-        a = np.asarray(actions, dtype=np.float64).reshape(z.shape)
-        # log p if a = 1, log(1 - p) = log σ(−z) if a = 0
+        a = self._actions(actions, z.shape)
         return a * log_sigmoid(z) + (1.0 - a) * log_sigmoid(-z)
 
-    def grad_log_prob(self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray) -> Params:
-        z, h = self.forward(obs)  # (T,), (T, H)
+    def grad_log_prob(
+        self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> Params:
+        """Σ_t w_t ∇ log π(a_t | s_t). Implements eq-backward (with eq-score)."""
         x = self._batch(obs)  # (T, D)
-        a = np.asarray(actions, dtype=np.float64).reshape(z.shape)
-        dz = (a - sigmoid(z)) * self._weights(weights, z.shape[0])  # modulate the score by w_t
-        dW2 = h.T @ dz  # (H,)
-        dh = np.outer(dz, self.params["W2"])  # (T, H)
-        dh[h <= 0] = 0.0  # backprop through the ReLU
-        dW1 = dh.T @ x  # (H, D)
+        z, h = self.forward(x)  # (T,), (T, H)
+        a = self._actions(actions, z.shape)
+        dz = self._weights(weights, z.shape) * (a - sigmoid(z))  # δ_t = w_t (a_t − p_t)
+        dW2 = np.vecmat(dz, h)  # (H,): Σ_t δ_t h_t
+        dh = dz[..., None] * self.params["W2"][..., None, :] * (h > 0)  # (T, H)
+        dW1 = dh.mT @ x  # (H, D): Σ_t (δ_t w2 ⊙ 1[h_t > 0]) s_tᵀ
         return {"W1": dW1, "W2": dW2}
+
+    def entropy(self, obs: np.ndarray) -> np.ndarray:
+        """−p log p − (1 − p) log(1 − p) in nats, per row (T,)."""
+        z, _ = self.forward(obs)
+        p = sigmoid(z)
+        return _one_or_many(obs, -(p * log_sigmoid(z) + (1.0 - p) * log_sigmoid(-z)))
+
+    def mode(self, obs: np.ndarray) -> Any:
+        """The more likely action: 1 where p > 1/2 (z > 0), else 0."""
+        z, _ = self.forward(obs)
+        return _one_or_many(obs, (z > 0).astype(np.int64))
 
 
 # ---------------------------------------------------------------- Categorical
@@ -250,48 +339,66 @@ class CategoricalPolicy(Policy):
         return {**super().spec(), "n_actions": self.n_actions}
 
     def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Logits (T, n) and hidden activations (T, H)."""
+        """Logits (T, n) and hidden activations (T, H). Implements eq-more-actions-softmax."""
         x = self._batch(obs)
-        h = np.maximum(x @ self.params["W1"].T + self.params["b1"], 0.0)  # (T, H)
-        return h @ self.params["W2"].T + self.params["b2"], h  # (T, n)
+        p = self.params
+        h = np.maximum(x @ p["W1"].mT + p["b1"][..., None, :], 0.0)  # (T, H)
+        return h @ p["W2"].mT + p["b2"][..., None, :], h  # (T, n)
 
     def probs(self, obs: np.ndarray) -> np.ndarray:
         """π(· | s): (n,) for one observation, (T, n) for a batch."""
         logits, _ = self.forward(obs)
-        p = np.exp(log_softmax(logits))
-        return p[0] if np.ndim(obs) == 1 else p
+        return _one_or_many(obs, np.exp(log_softmax(logits)))
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
-        p = np.atleast_2d(self.probs(obs))  # (N, n)
-        u = rng.random((p.shape[0], 1))
-        # inverse-CDF sampling; min() guards against a cumulative sum of 1 - 1e-16
-        a = np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), self.n_actions - 1)
-        return int(a[0]) if np.ndim(obs) == 1 else a.astype(np.int64)
+        """Inverse-CDF sampling from π(· | s) with u ~ Uniform(0, 1)."""
+        p = self.probs(obs)
+        return inverse_cdf(p, rng.random(p.shape[:-1]))
 
-    def _actions(self, actions: np.ndarray, T: int) -> np.ndarray:
-        a = np.asarray(actions).reshape(-1)
-        if a.shape != (T,) or not np.issubdtype(a.dtype, np.integer):
-            raise ValueError(f"actions must be {T} integers, got {np.asarray(actions)!r}")
+    def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        a = np.asarray(actions)
+        if a.size != np.prod(shape) or not np.issubdtype(a.dtype, np.integer):
+            raise ValueError(f"actions must be {shape} integers, got {a!r}")
         if a.min(initial=0) < 0 or a.max(initial=0) >= self.n_actions:
             raise ValueError(f"actions must lie in [0, {self.n_actions}), got {a!r}")
-        return a
+        return a.reshape(shape)
+
+    def _log_pi_taken(self, logits: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(log_softmax(logits), a[..., None], axis=-1)[..., 0]
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """log π(a_t | s_t) from the log-softmax of the logits: (T,)."""
         logits, _ = self.forward(obs)
-        a = self._actions(actions, logits.shape[0])
-        return log_softmax(logits)[np.arange(a.size), a]
+        return self._log_pi_taken(logits, self._actions(actions, logits.shape[:-1]))
 
-    def grad_log_prob(self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray) -> Params:
-        logits, h = self.forward(obs)  # (T, n), (T, H)
-        x = self._batch(obs)
-        T = logits.shape[0]
-        a = self._actions(actions, T)
-        dz = -np.exp(log_softmax(logits))  # (T, n): −π(· | s)
-        dz[np.arange(T), a] += 1.0  # onehot(a) − π
-        dz *= self._weights(weights, T)[:, None]
-        dh = dz @ self.params["W2"]  # (T, H)
-        dh[h <= 0] = 0.0  # backprop through the ReLU
-        return {"W1": dh.T @ x, "b1": dh.sum(axis=0), "W2": dz.T @ h, "b2": dz.sum(axis=0)}
+    def grad_log_prob(
+        self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> Params:
+        """Σ_t w_t ∇ log π(a_t | s_t). Implements eq-more-actions-score."""
+        x = self._batch(obs)  # (T, D)
+        logits, h = self.forward(x)  # (T, n), (T, H)
+        a = self._actions(actions, logits.shape[:-1])
+        w = self._weights(weights, a.shape)
+        onehot = np.eye(self.n_actions)[a]  # (T, n)
+        dz = w[..., None] * (onehot - np.exp(log_softmax(logits)))  # w_t (onehot(a_t) − π)
+        dh = (dz @ self.params["W2"]) * (h > 0)  # (T, H): back through the ReLU
+        return {
+            "W1": dh.mT @ x,
+            "b1": dh.sum(axis=-2),
+            "W2": dz.mT @ h,
+            "b2": dz.sum(axis=-2),
+        }
+
+    def entropy(self, obs: np.ndarray) -> np.ndarray:
+        """−Σ_a π(a | s) log π(a | s) in nats, per row (T,)."""
+        logits, _ = self.forward(obs)
+        log_pi = log_softmax(logits)
+        return _one_or_many(obs, -(np.exp(log_pi) * log_pi).sum(axis=-1))
+
+    def mode(self, obs: np.ndarray) -> Any:
+        """The most likely action in each state (the largest logit)."""
+        logits, _ = self.forward(obs)
+        return _one_or_many(obs, logits.argmax(axis=-1))
 
 
 # ---------------------------------------------------------------- Gaussian
@@ -352,53 +459,68 @@ class GaussianPolicy(Policy):
     def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means μ (T, k) and hidden activations h (T, H)."""
         x = self._batch(obs)
-        h = np.tanh(x @ self.params["W1"].T + self.params["b1"])  # (T, H)
-        return h @ self.params["W2"].T + self.params["b2"], h
+        p = self.params
+        h = np.tanh(x @ p["W1"].mT + p["b1"][..., None, :])  # (T, H)
+        return h @ p["W2"].mT + p["b2"][..., None, :], h  # (T, k)
 
     def std(self) -> np.ndarray:
-        """σ = exp(log_std), shape (k,)."""
+        """σ = exp(log_std), shape (k,) (or (K, k) for a population)."""
         return np.exp(self.params["log_std"])
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
+        """a = μ(s) + σ ⊙ ε with ε ~ N(0, I): one (k,) action per row."""
         mu, _ = self.forward(obs)  # (N, k)
-        a = mu + self.std() * rng.standard_normal(mu.shape)
-        return a[0] if np.ndim(obs) == 1 else a
+        a = mu + self.std()[..., None, :] * rng.standard_normal(mu.shape)
+        return _one_or_many(obs, a)
 
     def env_action(self, action: Any) -> Any:
         return np.clip(action, self.low, self.high)
 
-    def _actions(self, actions: np.ndarray, T: int) -> np.ndarray:
-        a = np.asarray(actions, dtype=np.float64).reshape(T, self.action_dim)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"actions must be finite, got {a!r}")
-        return a
+    def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        a = np.asarray(actions, dtype=np.float64)
+        if a.size != np.prod(shape) or not np.isfinite(a).all():
+            raise ValueError(f"actions must be {shape} finite numbers, got {a!r}")
+        return a.reshape(shape)
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """log N(a; μ(s), diag σ²) per row (T,). Implements eq-continuous-log-density."""
         mu, _ = self.forward(obs)
-        a = self._actions(actions, mu.shape[0])
-        log_std = self.params["log_std"]
+        a = self._actions(actions, mu.shape)
+        log_std = self.params["log_std"][..., None, :]
         zscore = (a - mu) / np.exp(log_std)  # (T, k)
         per_dim = -0.5 * zscore**2 - log_std - 0.5 * np.log(2.0 * np.pi)
-        return per_dim.sum(axis=1)
+        return per_dim.sum(axis=-1)
 
-    def grad_log_prob(self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray) -> Params:
-        mu, h = self.forward(obs)  # (T, k), (T, H)
-        x = self._batch(obs)
-        T = mu.shape[0]
-        a = self._actions(actions, T)
-        w = self._weights(weights, T)[:, None]  # (T, 1)
-        sigma = self.std()
+    def grad_log_prob(
+        self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> Params:
+        """Σ_t w_t ∇ log π(a_t | s_t). Implements eq-continuous-scores."""
+        x = self._batch(obs)  # (T, D)
+        mu, h = self.forward(x)  # (T, k), (T, H)
+        a = self._actions(actions, mu.shape)
+        w = self._weights(weights, mu.shape[:-1])[..., None]  # (T, 1)
+        sigma = self.std()[..., None, :]  # (1, k)
         zscore = (a - mu) / sigma  # (T, k)
         dmu = w * zscore / sigma  # (T, k): w (a − μ) / σ²
-        dlog_std = (w * (zscore**2 - 1.0)).sum(axis=0)  # (k,)
         dh = (dmu @ self.params["W2"]) * (1.0 - h**2)  # (T, H): through tanh
         return {
-            "W1": dh.T @ x,
-            "b1": dh.sum(axis=0),
-            "W2": dmu.T @ h,
-            "b2": dmu.sum(axis=0),
-            "log_std": dlog_std,
+            "W1": dh.mT @ x,
+            "b1": dh.sum(axis=-2),
+            "W2": dmu.mT @ h,
+            "b2": dmu.sum(axis=-2),
+            "log_std": (w * (zscore**2 - 1.0)).sum(axis=-2),  # (k,)
         }
+
+    def entropy(self, obs: np.ndarray) -> np.ndarray:
+        """Σ_j (log σ_j + ½ log 2πe) in nats, the same in every state: (T,)."""
+        mu, _ = self.forward(obs)
+        per_dim = self.params["log_std"][..., None, :] + 0.5 * np.log(2.0 * np.pi * np.e)
+        return _one_or_many(obs, np.broadcast_to(per_dim, mu.shape).sum(axis=-1))
+
+    def mode(self, obs: np.ndarray) -> Any:
+        """The most likely action, μ(s) (unclipped; :meth:`env_action` clips)."""
+        mu, _ = self.forward(obs)
+        return _one_or_many(obs, mu)
 
 
 # ---------------------------------------------------------------- factory

@@ -11,7 +11,7 @@ field), so the table is the same whatever the number of jobs or the backend; onl
 ``wall_seconds`` differs. With ``out=DIR`` each run is written as soon as it finishes::
 
     DIR/sweep.json          the base config, the grid and the seeds
-    DIR/results.csv         one row per finished run (appended as runs finish)
+    DIR/results.csv         one row per finished run (rewritten as each run finishes)
     DIR/runs/<run_id>.npz   its learning curve (returns, lengths) and its row
 
 so Ctrl-C loses only the runs still going, and calling :func:`sweep` again with the
@@ -19,6 +19,19 @@ same ``out`` resumes: a run whose file is there is loaded, not recomputed. The
 ``run_id`` is a hash of the run's full Config; after changing the library's code,
 start afresh (``fresh=True``). A run that raises is recorded with its error (and
 retried on the next resume); the sweep goes on.
+
+Every file is written to a temporary name and renamed into place, so a kill at any
+instant leaves each file whole (old or new). A lock on ``DIR/.sweep.lock`` keeps a
+second sweep out of a directory in use. A directory may serve several different
+sweeps as a shared cache of runs (``sweep.json`` and ``results.csv`` then describe the
+latest); with ``exclusive=True`` (the command line's rule) a resume may only add seeds
+and grid values, and a directory holding a different sweep (another base config or
+grid) is refused unless ``fresh``. A run file that cannot be read is recomputed, with
+a :class:`SweepWarning`.
+
+The sweep is three stages: :func:`plan` (every Config, validated), :func:`run_configs`
+(train a list of Configs, yielding each outcome as it finishes; nothing about files)
+and the store (:class:`_Store`: the lock, the files, resuming).
 """
 
 from __future__ import annotations
@@ -26,31 +39,44 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import fcntl
 import hashlib
 import io
 import itertools
 import json
 import os
 import signal
-import tempfile
+import threading
+import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import zipfile
+import zlib
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .checkpoint import atomic_write, read_json
 from .stats import Estimate, SolveTime, bootstrap_ci, median_episodes_to_solve
 from .train import Config, History, train
 
-__all__ = ["METRICS", "SweepResult", "expand_grid", "load_sweep", "run_id", "sweep"]
+__all__ = ["METRICS", "SweepResult", "SweepWarning", "expand_grid", "load_sweep", "plan",
+           "run_configs", "run_id", "sweep"]
 
 METRICS = ("solved_at", "episodes", "env_steps", "wall_seconds", "final_rolling_mean", "error")
 """The columns every row has after the grid parameters and ``seed`` (then ``run_id``)."""
 
 Row = dict[str, Any]
 Point = Mapping[str, Any]
+LOCK_NAME = ".sweep.lock"
+JOBS_PER_CORE = 4
+"""At most this many local worker processes per core."""
+
+
+class SweepWarning(UserWarning):
+    """Something in a sweep directory was unusable and is being recomputed."""
 
 
 # ---------------------------------------------------------------- the plan
@@ -114,14 +140,17 @@ def run_id(config: Config) -> str:
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
+    """One run of a sweep: its grid point, its full Config and its run_id."""
+
     point: dict[str, Any]
     config: Config
     run_id: str
 
 
-def _plan(base: Config, points: list[dict[str, Any]], seeds: list[int]) -> list[_Task]:
-    """Validate every Config of the sweep, before anything runs."""
+def plan(base: Config, points: list[dict[str, Any]], seeds: list[int]) -> list[Task]:
+    """Every run of the sweep (points × seeds, in grid order), each Config validated
+    before anything runs."""
     tasks = []
     for point in points:
         for seed in seeds:
@@ -130,7 +159,7 @@ def _plan(base: Config, points: list[dict[str, Any]], seeds: list[int]) -> list[
             except (ValueError, TypeError) as err:
                 where = ", ".join(f"{k}={v!r}" for k, v in point.items()) or "base config"
                 raise type(err)(f"grid point {where}, seed {seed}: {err}") from err
-            tasks.append(_Task(point, config, run_id(config)))
+            tasks.append(Task(point, config, run_id(config)))
     return tasks
 
 
@@ -254,20 +283,6 @@ class SweepResult:
 # ---------------------------------------------------------------- files
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
-        with f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _csv_line(columns: list[str], row: Row) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(["" if row[c] is None else row[c]
@@ -276,9 +291,9 @@ def _csv_line(columns: list[str], row: Row) -> str:
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
-    _atomic_write(path, lambda f: f.write(
-        _csv_line(columns, dict(zip(columns, columns, strict=True)))
-        + "".join(_csv_line(columns, r) for r in rows)))
+    text = (_csv_line(columns, dict(zip(columns, columns, strict=True)))
+            + "".join(_csv_line(columns, r) for r in rows))
+    atomic_write(path, lambda f: f.write(text))
 
 
 def _save_run(path: Path, config: Config, row: Row, returns: np.ndarray,
@@ -287,37 +302,205 @@ def _save_run(path: Path, config: Config, row: Row, returns: np.ndarray,
         np.savez(f, returns=returns, lengths=lengths, row=np.array(_dumps(row)),
                  config=np.array(_dumps(config.to_dict())))
 
-    _atomic_write(path, write, binary=True)
+    atomic_write(path, write, binary=True)
 
 
-def _load_run(path: Path) -> Outcome | None:
-    """A saved run, or None if the file is missing or unreadable."""
+def _read_run(path: Path, config: Config | None) -> Outcome:
+    """A saved run; ValueError naming the problem if the file is not one (of ``config``)."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            row = json.loads(str(f["row"]))
-            return row, f["returns"].astype(np.float64), f["lengths"].astype(np.int64)
-    except (OSError, ValueError, KeyError):
+        with open(path, "rb") as f:  # ours to close, whatever np.load makes of it
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single array, not an .npz archive")
+            with data:
+                row = json.loads(str(data["row"]))
+                saved_config = json.loads(str(data["config"]))
+                returns, lengths = data["returns"], data["lengths"]
+    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile,
+            zlib.error, RecursionError) as err:
+        raise ValueError(f"not a readable run file ({err})".replace("\n", " ")) from None
+    if not isinstance(row, dict) or not set(METRICS) <= set(row):
+        raise ValueError("its row lacks the sweep's columns")
+    if config is not None and saved_config != json.loads(_dumps(config.to_dict())):
+        raise ValueError("it holds a different configuration")
+    if (returns.ndim != 1 or lengths.ndim != 1 or returns.shape != lengths.shape
+            or returns.dtype.kind not in "fiu" or lengths.dtype.kind not in "iu"):
+        raise ValueError("its learning curve is not two matching 1-d numeric arrays")
+    if row["error"] is None and row["episodes"] != returns.size:
+        raise ValueError(f"its row says {row['episodes']!r} episodes but it holds "
+                         f"{returns.size}")
+    return row, returns.astype(np.float64), lengths.astype(np.int64)
+
+
+def _load_run(path: Path, config: Config | None = None) -> Outcome | None:
+    """A saved run, or None if the file is missing; an unusable file is None too, with
+    a one-line :class:`SweepWarning` naming it."""
+    if not path.exists():
+        return None
+    try:
+        return _read_run(path, config)
+    except ValueError as err:
+        warnings.warn(f"{path}: {err}; the run is recomputed", SweepWarning, stacklevel=3)
         return None
 
 
-def _clear(out: Path) -> None:
-    """Delete the files a sweep writes in ``out`` (and nothing else)."""
-    runs = out / "runs"
-    if runs.is_dir():
-        for f in runs.glob("*.npz"):
+def _spec(base: Config, grid: Mapping[str, Sequence[Any]] | None, params: tuple[str, ...],
+          seeds: list[int]) -> dict[str, Any]:
+    """What sweep.json records: the base config, the grid and the seeds, as plain JSON."""
+    spec = {"base": base.to_dict(), "grid": {k: list((grid or {})[k]) for k in params},
+            "seeds": seeds}
+    return json.loads(_dumps(spec))
+
+
+def _read_spec(path: Path) -> dict[str, Any]:
+    """sweep.json, checked: ValueError naming the file and the problem."""
+    spec = read_json(path, "a sweep description written by sweep")
+    for key, kind in (("base", dict), ("grid", dict), ("seeds", list)):
+        if not isinstance(spec.get(key), kind):
+            raise ValueError(f"{path}: {key!r} missing or not a JSON {kind.__name__}")
+    try:
+        points = expand_grid(spec["grid"])
+        if any(isinstance(s, bool) or not isinstance(s, int) for s in spec["seeds"]):
+            raise ValueError(f"seeds must be integers, got {spec['seeds']!r}")
+        seeds = _seeds(spec["seeds"])
+        plan(Config.from_dict(spec["base"]), points[:1], seeds[:1])
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{path}: {err}") from None
+    return spec
+
+
+def _extends(new: dict[str, Any], old: dict[str, Any]) -> str | None:
+    """None if the sweep ``new`` contains ``old`` (the same base and grid names, every old
+    value and seed among the new ones); otherwise what differs."""
+    if new["base"] != old["base"]:
+        changed = sorted(k for k in set(new["base"]) | set(old["base"])
+                         if new["base"].get(k) != old["base"].get(k))
+        return "another base config (" + ", ".join(
+            f"{k}: {old['base'].get(k)!r} -> {new['base'].get(k)!r}" for k in changed) + ")"
+    if list(new["grid"]) != list(old["grid"]):
+        return f"another grid ({', '.join(old['grid']) or 'none'} -> " \
+               f"{', '.join(new['grid']) or 'none'})"
+    for name, values in old["grid"].items():
+        dropped = [v for v in values if v not in new["grid"][name]]
+        if dropped:
+            return f"other {name} values (without {dropped})"
+    dropped = [s for s in old["seeds"] if s not in new["seeds"]]
+    if dropped:
+        return f"other seeds (without {dropped})"
+    return None
+
+
+class _Store:
+    """The persist stage: a sweep's directory, locked while this sweep writes to it."""
+
+    def __init__(self, out: Path, spec: dict[str, Any], columns: list[str],
+                 fresh: bool, exclusive: bool) -> None:
+        self.out, self.columns = out, columns
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+        self._lock = open(out / LOCK_NAME, "a+b")  # held until close()
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ValueError(f"{out} is in use by another sweep (it holds the lock "
+                             f"{LOCK_NAME}); wait for it to finish or choose another "
+                             "directory") from None
+        try:
+            spec_file = out / "sweep.json"
+            if fresh:
+                self._clear()
+            elif spec_file.exists() and exclusive:
+                try:
+                    old = _read_spec(spec_file)
+                except ValueError as err:
+                    raise ValueError(f"{err}; pass fresh=True (--overwrite) to discard "
+                                     "the sweep in it") from None
+                differs = _extends(spec, _spec(Config.from_dict(old["base"]), old["grid"],
+                                               tuple(old["grid"]), _seeds(old["seeds"])))
+                if differs is not None:
+                    raise ValueError(f"{out} holds a different sweep ({differs}); pass "
+                                     "fresh=True (--overwrite) to replace it, or choose "
+                                     "another directory")
+            atomic_write(spec_file, lambda f: f.write(json.dumps(spec, indent=2)))
+        except BaseException:
+            self.close()
+            raise
+
+    def _clear(self) -> None:
+        """Delete the files a sweep writes (and nothing else)."""
+        for f in (self.out / "runs").glob("*.npz"):
             f.unlink()
-    for name in ("results.csv", "sweep.json"):
-        with contextlib.suppress(FileNotFoundError):
-            (out / name).unlink()
+        for name in ("results.csv", "sweep.json", "sweep.png"):
+            with contextlib.suppress(FileNotFoundError):
+                (self.out / name).unlink()
+
+    def load(self, task: Task) -> Outcome | None:
+        """The finished run of ``task`` saved here, if there is a usable one."""
+        saved = _load_run(self.out / "runs" / f"{task.run_id}.npz", task.config)
+        return None if saved is None or saved[0].get("error") is not None else saved
+
+    def save(self, task: Task, row: Row, returns: np.ndarray, lengths: np.ndarray) -> None:
+        _save_run(self.out / "runs" / f"{task.run_id}.npz", task.config, row, returns, lengths)
+
+    def write_table(self, rows: list[Row]) -> None:
+        _write_csv(self.out / "results.csv", self.columns, rows)
+
+    def close(self) -> None:
+        if not self._lock.closed:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
 
 
-# ---------------------------------------------------------------- the sweep
+# ---------------------------------------------------------------- the run stage
 
 
-def _ignore_sigint() -> None:
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)  # the parent is gone (killed, even by SIGKILL): stop computing for nobody
+
+
+def _worker_init() -> None:
     """In a worker process: leave Ctrl-C to the parent, which stops the workers itself
-    (a terminal sends SIGINT to every process in its group; each would print a traceback)."""
+    (a terminal sends SIGINT to every process in its group; each would print a
+    traceback), and exit when the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def connect_dask(address: str, timeout: float = 10.0) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``, after a handshake that
+    must finish within ``timeout`` seconds: a server that accepts the connection but never
+    answers would otherwise keep the Client waiting for minutes. TimeoutError (an OSError)
+    if nothing answers in time."""
+    import asyncio
+
+    from distributed import Client
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=f"{timeout}s")
+        await comm.close()
+
+    failed: list[BaseException] = []
+
+    def probe() -> None:  # in a thread of its own: the caller may be inside an event loop
+        try:
+            asyncio.run(asyncio.wait_for(handshake(), timeout))
+        except BaseException as err:  # handed to the caller below
+            failed.append(err)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if thread.is_alive() or (failed and isinstance(failed[0], (asyncio.TimeoutError,
+                                                                TimeoutError))):
+        raise TimeoutError(f"no Dask scheduler answered within {timeout:g} s")
+    if failed and isinstance(failed[0], OSError):
+        raise OSError(str(failed[0]).replace("\n", " "))
+    if failed:
+        raise failed[0]
+    return Client(address, timeout=f"{timeout}s")
 
 
 @contextlib.contextmanager
@@ -327,22 +510,69 @@ def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
 
     if scheduler is None:
         backend = backend or "loky"
-        options = {"initializer": _ignore_sigint} if backend == "loky" else {}
+        options = {"initializer": _worker_init} if backend == "loky" else {}
         with joblib.parallel_config(backend=backend, **options):
             yield
         return
     if backend not in (None, "dask"):
         raise ValueError(f"backend must be None or 'dask' with a scheduler, got {backend!r}")
-    from distributed import Client
-
     own = isinstance(scheduler, str)
-    client = Client(scheduler) if own else scheduler
+    client = connect_dask(scheduler) if own else scheduler
     try:
         with joblib.parallel_config(backend="dask", client=client):
             yield
     finally:
         if own:
             client.close()
+
+
+def _check_jobs(n_jobs: int | None, local: bool) -> None:
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
+    cores = os.cpu_count() or 1
+    if local and not -cores <= n_jobs <= JOBS_PER_CORE * cores:
+        raise ValueError(f"n_jobs must be between -{cores} and {JOBS_PER_CORE * cores} "
+                         f"({JOBS_PER_CORE} processes per core at most), got {n_jobs}")
+
+
+def run_configs(
+    configs: Sequence[Config],
+    *,
+    n_jobs: int | None = None,
+    backend: str | None = None,
+    scheduler: Any = None,
+    train_fn: Callable[[Config], History] = train,
+) -> Generator[tuple[int, Outcome], None, None]:
+    """Train every Config, in parallel; yield ``(index in configs, (row, returns, lengths))``
+    as each run finishes (in any order). A run that raises yields a row with its error.
+
+    Closing the generator early (or Ctrl-C) cancels the runs not yet finished.
+    """
+    from joblib import Parallel, delayed
+
+    if not configs:
+        return
+    with _backend(backend, scheduler):
+        jobs = Parallel(n_jobs=-1 if n_jobs is None else n_jobs, return_as="generator_unordered")
+        outputs = jobs(delayed(_indexed_run)(i, c, train_fn) for i, c in enumerate(configs))
+        try:
+            for output in outputs:  # noqa: UP028  (yield from would hand close() to joblib)
+                yield output
+        finally:
+            with warnings.catch_warnings():
+                # joblib warns that closing early cancels tasks: that is the point
+                warnings.filterwarnings("ignore", r".*tasks .*(cancelled|not used)", UserWarning)
+                outputs.close()  # on an exception: cancel the runs still queued
+
+
+def _indexed_run(i: int, config: Config,
+                 train_fn: Callable[[Config], History]) -> tuple[int, Outcome]:
+    return i, _run(config, train_fn)
+
+
+# ---------------------------------------------------------------- the sweep
 
 
 def sweep(
@@ -355,6 +585,7 @@ def sweep(
     backend: str | None = None,
     scheduler: Any = None,
     fresh: bool = False,
+    exclusive: bool = False,
     progress: bool = True,
     catch_interrupt: bool = False,
     train_fn: Callable[[Config], History] = train,
@@ -364,131 +595,115 @@ def sweep(
 
     ``seeds`` is a count n (seeds 0 … n−1) or a list; each becomes ``Config.seed``.
     Every Config is built and validated before any run starts. Runs go to joblib:
-    ``n_jobs`` workers (None: one per core) of ``backend`` (default ``"loky"``,
-    processes), or, given ``scheduler`` (a Dask scheduler address such as
-    ``"tcp://10.0.0.1:8786"``, or a ``distributed.Client``), the workers of that
+    ``n_jobs`` workers (None: one per core; at most 4 per core) of ``backend``
+    (default ``"loky"``, processes), or, given ``scheduler`` (a Dask scheduler address
+    such as ``"tcp://10.0.0.1:8786"``, or a ``distributed.Client``), the workers of that
     cluster, which must have this package installed. With ``out``, results are
     written as they finish and a second call resumes (see the module docstring)
-    unless ``fresh``. ``callback(row)`` runs in this process after each finished run.
+    unless ``fresh``; with ``exclusive``, ``out`` must hold this sweep or a smaller one
+    (fewer seeds or grid values), not another. ``callback(row)`` runs in this process
+    after each finished run.
     Ctrl-C propagates after the finished rows are saved; with ``catch_interrupt`` it
     returns them instead, with ``interrupted`` set.
     """
     base = Config() if base is None else base
     if not isinstance(base, Config):
         raise TypeError(f"base must be a Config, got {base!r}")
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)
-                               or n_jobs == 0):
-        raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
+    _check_jobs(n_jobs, local=scheduler is None and backend in (None, "loky"))
     points = expand_grid(grid)
     seed_list = _seeds(seeds)
-    tasks = _plan(base, points, seed_list)
+    tasks = plan(base, points, seed_list)
     result = SweepResult(params=tuple(grid or {}), points=points, seeds=seed_list)
-    columns = result.columns
     order = {t.run_id: i for i, t in enumerate(tasks)}
     done: dict[str, Row] = {}
 
-    def full(task: _Task, metrics: Row) -> Row:
-        return {**task.point, "seed": task.config.seed, **metrics, "run_id": task.run_id}
-
-    def add(task: _Task, row: Row, returns: np.ndarray, lengths: np.ndarray) -> None:
+    def add(task: Task, metrics: Row, returns: np.ndarray, lengths: np.ndarray) -> Row:
+        row = {**task.point, "seed": task.config.seed,
+               **{m: metrics.get(m) for m in METRICS}, "run_id": task.run_id}
         done[task.run_id] = row
         result.configs[task.run_id] = task.config
         if row["error"] is None:
             result.returns[task.run_id] = returns
             result.lengths[task.run_id] = lengths
+        return row
 
-    csv_path = None
+    def table() -> list[Row]:
+        return sorted(done.values(), key=lambda r: order[r["run_id"]])  # grid order
+
+    store = None
     todo = tasks
     if out is not None:
-        out_dir = Path(out)
-        result.out = out_dir
-        (out_dir / "runs").mkdir(parents=True, exist_ok=True)
-        if fresh:
-            _clear(out_dir)
-        todo = []
-        for task in tasks:
-            saved = _load_run(out_dir / "runs" / f"{task.run_id}.npz")
-            if saved is not None and saved[0].get("error") is None:
-                add(task, full(task, {m: saved[0].get(m) for m in METRICS}), saved[1], saved[2])
-            else:
-                todo.append(task)
-        spec = {"base": base.to_dict(), "grid": {k: list((grid or {})[k]) for k in result.params},
-                "seeds": seed_list}
-        _atomic_write(out_dir / "sweep.json", lambda f: f.write(_dumps(spec, indent=2)))
-        csv_path = out_dir / "results.csv"
-        _write_csv(csv_path, columns, sorted(done.values(), key=lambda r: order[r["run_id"]]))
-
-    from joblib import Parallel, delayed
-    from tqdm import tqdm
-
-    by_id = {t.run_id: t for t in todo}
-    csv_file = None if csv_path is None else open(csv_path, "a", encoding="utf-8", newline="")
+        result.out = Path(out)
+        store = _Store(result.out, _spec(base, grid, result.params, seed_list), result.columns,
+                       fresh, exclusive)
     try:
-        if todo:
-            with _backend(backend, scheduler), tqdm(total=len(todo), unit="run", desc="sweep",
-                                                    disable=not progress or None) as bar:
-                jobs = Parallel(n_jobs=-1 if n_jobs is None else n_jobs,
-                                return_as="generator_unordered")
-                outputs = jobs(delayed(_named_run)(t.run_id, t.config, train_fn) for t in todo)
+        if store is not None:
+            todo = []
+            for task in tasks:
+                saved = store.load(task)
+                if saved is None:
+                    todo.append(task)
+                else:
+                    add(task, *saved)
+            store.write_table(table())
+
+        from tqdm import tqdm
+
+        try:
+            with tqdm(total=len(todo), unit="run", desc="sweep",
+                      disable=not progress or not todo or None) as bar:
+                outputs = run_configs([t.config for t in todo], n_jobs=n_jobs, backend=backend,
+                                      scheduler=scheduler, train_fn=train_fn)
                 try:
-                    for rid, (metrics, returns, lengths) in outputs:
-                        task = by_id[rid]
-                        row = full(task, metrics)
-                        if out is not None:  # the file first: a row in memory is on disk
-                            _save_run(Path(out) / "runs" / f"{rid}.npz", task.config, row,
-                                      returns, lengths)
-                        add(task, row, returns, lengths)
-                        if csv_file is not None:
-                            csv_file.write(_csv_line(columns, row))
-                            csv_file.flush()  # a finished row is on disk at once
+                    for i, (metrics, returns, lengths) in outputs:
+                        task = todo[i]
+                        row = add(task, metrics, returns, lengths)
+                        if store is not None:  # the file first, then the table: both whole
+                            store.save(task, row, returns, lengths)
+                            store.write_table(table())
                         result.computed += 1
                         bar.update(1)
                         if callback is not None:
                             callback(row)
                 finally:
-                    with warnings.catch_warnings():
-                        # joblib warns that closing early cancels tasks: that is the point
-                        warnings.filterwarnings("ignore", r".*tasks .*(cancelled|not used)",
-                                                UserWarning)
-                        outputs.close()  # on an exception: cancel the runs still queued
-    except KeyboardInterrupt:
-        result.interrupted = True
-        if not catch_interrupt:
-            raise
+                    outputs.close()
+        except KeyboardInterrupt:
+            result.interrupted = True
+            if not catch_interrupt:
+                raise
+        finally:
+            result.rows = table()
     finally:
-        if csv_file is not None:
-            csv_file.close()
-        result.rows = sorted(done.values(), key=lambda r: order[r["run_id"]])
-        if csv_path is not None:
-            _write_csv(csv_path, columns, result.rows)  # grid order, same for any n_jobs
+        if store is not None:
+            store.close()
     return result
 
 
-def _named_run(rid: str, config: Config,
-               train_fn: Callable[[Config], History]) -> tuple[str, Outcome]:
-    return rid, _run(config, train_fn)
-
-
 def load_sweep(out: str | Path) -> SweepResult:
-    """Read back a sweep written to ``out`` (the runs that finished), without running any."""
+    """Read back a sweep written to ``out`` (the runs that finished), without running any.
+
+    A missing sweep.json is a FileNotFoundError, an unreadable one a ValueError naming
+    it; an unreadable run file is skipped with a :class:`SweepWarning`.
+    """
     out_dir = Path(out)
     spec_file = out_dir / "sweep.json"
     if not spec_file.is_file():
         raise FileNotFoundError(f"{str(out_dir)!r} has no sweep.json: not a sweep directory")
-    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    spec = _read_spec(spec_file)
     points = expand_grid(spec["grid"])
-    tasks = _plan(Config.from_dict(spec["base"]), points, spec["seeds"])
+    tasks = plan(Config.from_dict(spec["base"]), points, spec["seeds"])
     result = SweepResult(params=tuple(spec["grid"]), points=points, seeds=spec["seeds"],
                          out=out_dir)
     for task in tasks:
-        saved = _load_run(out_dir / "runs" / f"{task.run_id}.npz")
+        saved = _load_run(out_dir / "runs" / f"{task.run_id}.npz", task.config)
         if saved is None:
             continue
-        row, returns, lengths = saved
+        metrics, returns, lengths = saved
+        row = {**task.point, "seed": task.config.seed,
+               **{m: metrics.get(m) for m in METRICS}, "run_id": task.run_id}
         result.rows.append(row)
         result.configs[task.run_id] = task.config
-        if row.get("error") is None:
+        if row["error"] is None:
             result.returns[task.run_id] = returns
             result.lengths[task.run_id] = lengths
     return result
-

@@ -674,3 +674,26 @@ def test_planted_rendering_defect_is_caught(browser, planted, stem):
     problems, _ = check_page(browser, html, f"{url}book/{stem}.html")
     assert problems, f"{stem}: the planted defect was not caught"
     assert all(evidence in p for p in problems), f"{stem}: expected only {evidence!r}: {problems}"
+
+
+@pytest.mark.book
+def test_no_cell_takes_more_than_about_a_minute(built_book):
+    """The time every cell of every chapter took in the build, as its kernel recorded it
+    (book/_ext/cell_timing.py; myst-nb itself keeps only whole-notebook times). A cell is
+    too long if it takes over a minute *and* over a fifth of the whole book's cell time:
+    the share, a ratio within one build, is what a slower or loaded machine does not change
+    (BOOK_MAX_CELL_SECONDS and BOOK_MAX_CELL_SHARE move the two bars)."""
+    import os
+
+    seconds = float(os.environ.get("BOOK_MAX_CELL_SECONDS", "60"))
+    share = float(os.environ.get("BOOK_MAX_CELL_SHARE", "0.2"))
+    times = built_book.parent / "cell_times.jsonl"
+    records = [json.loads(line) for line in times.read_text(encoding="utf-8").splitlines()]
+    with_code = {f"book/{c}" for c in CHAPTERS
+                 if "```{code-cell}" in (ROOT / "book" / f"{c}.md").read_text(encoding="utf-8")}
+    missing = with_code - {r["doc"] for r in records}
+    assert not missing, f"chapters without cell times: {sorted(missing)}"
+    limit = max(seconds, share * sum(r["seconds"] for r in records))
+    slow = sorted((r for r in records if r["seconds"] > limit), key=lambda r: -r["seconds"])
+    assert not slow, "cells over {:.0f} s: {}".format(limit, "; ".join(
+        f"{r['doc']} cell {r['cell']} ({r['source']!r}) {r['seconds']:.0f} s" for r in slow))

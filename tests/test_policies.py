@@ -11,11 +11,14 @@ from reinforce.policies import (
     CategoricalPolicy,
     GaussianPolicy,
     Policy,
+    inverse_cdf,
     log_sigmoid,
     log_softmax,
     make_policy,
     sigmoid,
+    stack_policies,
 )
+from reinforce.population import MemberStreams
 
 D, H, T = 4, 7, 9
 
@@ -262,3 +265,171 @@ def test_bad_observation_shape_is_rejected() -> None:
     policy = BernoulliPolicy(4, 3, np.random.default_rng(0))
     with pytest.raises(ValueError, match="obs must have shape"):
         policy.prob(np.zeros(5))
+
+
+# ---------------------------------------------------------------- populations (stacked)
+
+K = 3
+
+
+def _population(kind: str) -> tuple[Policy, list[Policy], np.ndarray, np.ndarray, np.ndarray]:
+    """K members of one kind with different weights, and per-member batches."""
+    singles, obs, actions = [], [], []
+    for k in range(K):
+        policy, x, a = MAKERS[kind](np.random.default_rng(100 + k))
+        singles.append(policy)
+        obs.append(x)
+        actions.append(a)
+    w = np.random.default_rng(7).standard_normal((K, T))
+    return stack_policies(singles), singles, np.stack(obs), np.stack(actions), w
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_stacked_grad_log_prob_matches_central_finite_differences(kind: str) -> None:
+    """The batched backward pass (K = 3 members, different weights) against finite
+    differences of Σ_k Σ_t w_kt log π_k(a_kt | s_kt)."""
+    policy, singles, obs, actions, w = _population(kind)
+    assert policy.members == K
+    assert not np.allclose(singles[0].params["W1"], singles[1].params["W1"])
+    analytic = policy.grad_log_prob(obs, actions, w)
+
+    def objective() -> float:
+        return float(np.sum(w * policy.log_prob(obs, actions)))
+
+    h = 1e-6
+    for name, theta in policy.params.items():
+        assert analytic[name].shape == theta.shape
+        numeric = np.zeros_like(theta)
+        for i in np.ndindex(theta.shape):
+            old = theta[i]
+            theta[i] = old + h
+            up = objective()
+            theta[i] = old - h
+            down = objective()
+            theta[i] = old
+            numeric[i] = (up - down) / (2 * h)
+        rel = np.linalg.norm(analytic[name] - numeric) / max(
+            np.linalg.norm(analytic[name]) + np.linalg.norm(numeric), 1e-12
+        )
+        assert rel < 1e-6, f"{kind}.{name}: relative error {rel:.2e}"
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_a_member_computes_the_same_bits_alone_and_stacked(kind: str) -> None:
+    policy, singles, obs, actions, w = _population(kind)
+    stacked = {
+        "log_prob": policy.log_prob(obs, actions),
+        "entropy": policy.entropy(obs),
+        "mode": policy.mode(obs),
+        **{f"grad {n}": g for n, g in policy.grad_log_prob(obs, actions, w).items()},
+    }
+    for k, single in enumerate(singles):
+        alone = {
+            "log_prob": single.log_prob(obs[k], actions[k]),
+            "entropy": single.entropy(obs[k]),
+            "mode": single.mode(obs[k]),
+            **{f"grad {n}": g for n, g in single.grad_log_prob(obs[k], actions[k], w[k]).items()},
+        }
+        for name, value in alone.items():
+            np.testing.assert_array_equal(stacked[name][k], value, err_msg=f"{kind} {name}")
+        np.testing.assert_array_equal(policy.member(k).params["W1"], single.params["W1"])
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_stacked_sampling_draws_each_member_from_its_own_generator(kind: str) -> None:
+    policy, singles, obs, _, _ = _population(kind)
+    streams = MemberStreams([np.random.default_rng(k) for k in range(K)])
+    drawn = policy.sample(obs, streams)  # type: ignore[arg-type]
+    for k, single in enumerate(singles):
+        np.testing.assert_array_equal(drawn[k], single.sample(obs[k], np.random.default_rng(k)))
+
+
+def test_member_views_share_memory_with_the_population() -> None:
+    policy, _, _, _, _ = _population("bernoulli")
+    view = policy.member(1, view=True)
+    view.params["W2"] += 1.0
+    np.testing.assert_array_equal(policy.params["W2"][1], view.params["W2"])
+    assert policy.member(1).params["W2"] is not policy.params["W2"]
+    with pytest.raises(ValueError, match="stacked population"):
+        view.member(0)
+
+
+def test_stack_policies_rejects_mixed_kinds_and_sizes() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="cannot stack"):
+        stack_policies([BernoulliPolicy(D, H, rng), BernoulliPolicy(D, H + 1, rng)])
+    with pytest.raises(ValueError, match="cannot stack"):
+        stack_policies([BernoulliPolicy(D, H, rng), CategoricalPolicy(D, 2, H, rng)])
+    with pytest.raises(ValueError, match="at least one"):
+        stack_policies([])
+
+
+def test_stacked_obs_must_have_the_member_axis() -> None:
+    policy, _, obs, actions, _ = _population("categorical")
+    with pytest.raises(ValueError, match=r"obs must have shape \(3, T, 4\)"):
+        policy.log_prob(obs[0], actions[0])
+
+
+# ---------------------------------------------------------------- entropy, mode, bad input
+
+
+def test_entropy_and_mode_of_every_head() -> None:
+    rng = np.random.default_rng(8)
+    bern, obs, _ = _bernoulli(rng)
+    p = bern.prob(obs)
+    np.testing.assert_allclose(bern.entropy(obs), -(p * np.log(p) + (1 - p) * np.log(1 - p)))
+    np.testing.assert_array_equal(bern.mode(obs), (p > 0.5).astype(int))
+    cat, obs, _ = _categorical(rng)
+    pi = cat.probs(obs)
+    np.testing.assert_allclose(cat.entropy(obs), -(pi * np.log(pi)).sum(axis=1))
+    np.testing.assert_array_equal(cat.mode(obs), pi.argmax(axis=1))
+    gauss, obs, _ = _gaussian(rng)
+    sigma = gauss.std()
+    expected = np.sum(np.log(sigma * np.sqrt(2 * np.pi * np.e)))
+    np.testing.assert_allclose(gauss.entropy(obs), np.full(T, expected))
+    mu, _ = gauss.forward(obs)
+    np.testing.assert_array_equal(gauss.mode(obs), mu)
+    assert np.ndim(bern.entropy(obs[0])) == 0 and np.ndim(cat.mode(obs[0])) == 0
+
+
+def test_entropy_matches_a_monte_carlo_estimate() -> None:
+    """H = −E[log π(a | s)]: the mean of −log π over many sampled actions."""
+    rng = np.random.default_rng(9)
+    for maker in MAKERS.values():
+        policy, obs, _ = maker(rng)
+        s = np.tile(obs[0], (20_000, 1))
+        mc = -policy.log_prob(s, policy.sample(s, rng)).mean()
+        assert mc == pytest.approx(float(policy.entropy(obs[0])), abs=0.03)
+
+
+def test_inverse_cdf_picks_the_first_index_past_u() -> None:
+    probs = np.array([[0.2, 0.5, 0.3], [0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(inverse_cdf(probs, np.array([0.1, 0.5])), [0, 2])
+    np.testing.assert_array_equal(inverse_cdf(probs[0], 0.69), 1)
+    np.testing.assert_array_equal(inverse_cdf(probs[:1], np.array([1.0 - 1e-17])), [2])
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_non_finite_observations_are_rejected(kind: str) -> None:
+    policy, obs, actions = MAKERS[kind](np.random.default_rng(10))
+    obs[2, 1] = np.nan
+    for call in (lambda: policy.log_prob(obs, actions),
+                 lambda: policy.sample(obs, np.random.default_rng(0)),
+                 lambda: policy.grad_log_prob(obs, actions, np.ones(T))):
+        with pytest.raises(ValueError, match="obs must be finite"):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("kind", "bad"),
+    [("bernoulli", 2), ("bernoulli", -1), ("categorical", 3), ("categorical", -1),
+     ("gaussian", np.inf)],
+)
+def test_out_of_range_actions_are_rejected(kind: str, bad: float) -> None:
+    policy, obs, actions = MAKERS[kind](np.random.default_rng(11))
+    actions = actions.copy()
+    actions[0] = bad
+    with pytest.raises(ValueError, match="actions must"):
+        policy.log_prob(obs, actions)
+    with pytest.raises(ValueError, match="actions must"):
+        policy.grad_log_prob(obs, actions, np.ones(T))

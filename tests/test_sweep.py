@@ -18,7 +18,17 @@ import pytest
 
 from reinforce import Config, History, train
 from reinforce.cli import main, parse_grid
-from reinforce.sweep import METRICS, SweepResult, expand_grid, load_sweep, run_id, sweep
+from reinforce.sweep import (
+    METRICS,
+    SweepResult,
+    SweepWarning,
+    expand_grid,
+    load_sweep,
+    plan,
+    run_configs,
+    run_id,
+    sweep,
+)
 
 BASE = Config(max_episodes=25, hidden=16)  # a run takes a few milliseconds
 GRID = {"gamma": [0.95, 0.99], "batch_size": [3, 5]}
@@ -236,8 +246,10 @@ def test_resume_computes_only_the_missing_runs(reference: SweepResult, tmp_path:
 
 def test_resume_ignores_an_unreadable_run_file(tmp_path: Path) -> None:
     r = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
-    (tmp_path / "runs" / f"{r.rows[0]['run_id']}.npz").write_bytes(b"half a file")
-    again = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    bad = tmp_path / "runs" / f"{r.rows[0]['run_id']}.npz"
+    bad.write_bytes(b"half a file")
+    with pytest.warns(SweepWarning, match=f"{bad}: not a readable run file.*recomputed"):
+        again = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
     assert again.computed == 1
     assert comparable(again) == comparable(r)
 
@@ -308,12 +320,14 @@ def test_parse_grid() -> None:
         (["--grid", "gamma=0.9", "--grid", "gamma=0.99"], "gamma given twice"),
         (["--grid", "env=NoSuchEnv-v0"], "'NoSuchEnv-v0' is not a registered Gymnasium"),
         (["--seeds", "0"], "--seeds must be >= 1, got 0"),
-        (["--jobs", "0"], "--jobs must be a non-zero integer, got 0"),
+        (["--jobs", "0"], "--jobs must be between 1 and"),
+        (["--jobs", "100000"], "--jobs must be between 1 and"),
+        (["--seeds", "1000000000"], "ask for 1,000,000,000 runs; at most 100,000"),
         (["--lr", "-1"], "lr must be finite and > 0"),
         (["--preset", "nope"], "preset must be one of"),
     ],
     ids=["unknown", "float", "int", "rejected", "choice", "no-values", "empty-value", "seed",
-         "twice", "env", "seeds", "jobs", "base", "preset"],
+         "twice", "env", "seeds", "jobs", "jobs-huge", "seeds-huge", "base", "preset"],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
@@ -425,3 +439,145 @@ def test_cli_bad_dask_address_is_one_line(tmp_path: Path,
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("reinforce: --dask-scheduler 'nonsense': ")
     assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- the stages, locks, damaged files
+
+
+def test_run_configs_is_the_narrow_run_stage() -> None:
+    configs = [BASE.replace(seed=s) for s in range(3)]
+    outcomes = dict(run_configs(configs, n_jobs=1))
+    assert sorted(outcomes) == [0, 1, 2]
+    for i, (row, returns, lengths) in outcomes.items():
+        history = train(configs[i])
+        assert row["episodes"] == 25 and row["error"] is None
+        np.testing.assert_array_equal(returns, history.returns)
+        np.testing.assert_array_equal(lengths, history.lengths)
+    assert [t.config for t in plan(BASE, [{}], [0, 1, 2])] == configs
+
+
+def test_a_different_sweep_in_out_is_refused(tmp_path: Path) -> None:
+    sweep(BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    before = (tmp_path / "results.csv").read_text()
+    for grid, base, match in [
+        ({"gamma": [0.95]}, BASE, r"other gamma values \(without \[0.99\]\)"),
+        ({"lr": [1e-3]}, BASE, r"another grid \(gamma -> lr\)"),
+        ({"gamma": [0.95, 0.99]}, BASE.replace(hidden=8), r"another base config \(hidden: 16"),
+    ]:
+        with pytest.raises(ValueError, match=f"holds a different sweep.*{match}"):
+            sweep(base, grid, 2, n_jobs=1, out=tmp_path, exclusive=True, progress=False)
+        assert (tmp_path / "results.csv").read_text() == before
+    r = sweep(BASE, {"lr": [1e-3]}, 1, n_jobs=1, out=tmp_path, fresh=True, exclusive=True,
+              progress=False)
+    assert r.computed == 1 and len(read_csv(tmp_path / "results.csv")) == 1
+
+
+def test_by_default_a_directory_is_a_cache_shared_by_different_sweeps(tmp_path: Path) -> None:
+    first = sweep(BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    other = sweep(BASE, {"batch_size": [3, 5]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    assert other.computed == 2  # batch_size 5 with gamma 0.99 is the base: already there
+    assert len(read_csv(tmp_path / "results.csv")) == 4 and len(load_sweep(tmp_path).rows) == 4
+    assert len(list((tmp_path / "runs").glob("*.npz"))) == 6
+    assert first.computed == 4
+
+
+def test_two_sweeps_cannot_write_one_directory(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def second(row: dict[str, Any]) -> None:
+        if not seen:
+            with pytest.raises(ValueError, match="is in use by another sweep"):
+                sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False)
+        seen.append(row["run_id"])
+
+    sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False, callback=second)
+    assert len(seen) == 2 and len(read_csv(tmp_path / "results.csv")) == 2
+    assert sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False
+                 ).computed == 0  # the lock is released at the end
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("", "sweep.json: empty file"),
+        ('{"base": ', "sweep.json: invalid JSON"),
+        ("[]", "sweep.json: expected"),
+        ('{"base": {}, "grid": {}}', "sweep.json: 'seeds' missing"),
+        ('{"base": {"lr": -1}, "grid": {}, "seeds": [0]}', "sweep.json: lr must be"),
+        ('{"base": {}, "grid": {"gamma": 0.9}, "seeds": [0]}', r"sweep.json: grid\['gamma'\]"),
+        ('{"base": {}, "grid": {}, "seeds": ["a"]}', "sweep.json: seeds must be"),
+    ],
+    ids=["empty", "truncated", "list", "no-seeds", "bad-base", "bad-grid", "bad-seeds"],
+)
+def test_a_damaged_sweep_json_is_one_line_naming_it(tmp_path: Path, content: str, match: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False)
+    (tmp_path / "sweep.json").write_text(content)
+    with pytest.raises(ValueError, match=match):
+        load_sweep(tmp_path)
+    with pytest.raises(ValueError, match=f"{match}.*pass fresh=True"):
+        sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, exclusive=True,
+              progress=False)
+    status = main(["sweep", "--grid", "gamma=0.95", "--seeds", "1", "--max-episodes", "25",
+                   "--hidden", "16", "--jobs", "1", "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "sweep.json" in err and "--overwrite" in err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "other-config", "bad-row"])
+def test_a_damaged_run_file_is_recomputed_with_a_warning(tmp_path: Path, damage: str) -> None:
+    first = sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    path = tmp_path / "runs" / f"{first.rows[1]['run_id']}.npz"
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with np.load(path) as f:
+            saved = dict(f)
+        if damage == "other-config":
+            saved["config"] = np.array('{"seed": 99}')
+        else:
+            saved["row"] = np.array("[1, 2, 3]")
+        np.savez(path, **saved)
+    with pytest.warns(SweepWarning, match=f"{path.name}: .*; the run is recomputed"):
+        partial = load_sweep(tmp_path)
+    assert len(partial.rows) == 1
+    with pytest.warns(SweepWarning):
+        again = sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    assert again.computed == 1 and comparable(again) == comparable(first)
+    assert comparable(load_sweep(tmp_path)) == comparable(first)  # no warning now
+
+
+def test_workers_exit_when_their_parent_dies(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys\n"
+        "from reinforce import Config\n"
+        "from reinforce.sweep import sweep\n"
+        "def slow(config):\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    import time; time.sleep(600)\n"
+        "sweep(Config(), {'gamma': [0.9, 0.99]}, 1, n_jobs=2, train_fn=slow, progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    assert proc.stdout is not None
+    with proc.stdout:
+        workers = [int(proc.stdout.readline()) for _ in range(2)]
+    proc.kill()  # SIGKILL: the parent cannot tidy up
+    proc.wait()
+    deadline = time.monotonic() + 30
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in workers if _running(pid)]
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,179 @@
+"""Population benchmark: a multi-seed study as separate runs or as populations.
+
+    python -m benchmarks.population [--seeds 20] [--presets fast default] [--workers 2]
+
+For each preset the same study (``--seeds`` seeds, ``stop_when_solved``, a cap of
+``--max-episodes``) is run three ways, each as a fresh Python process whose whole wall
+time is measured (interpreter start, imports and worker start-up included):
+
+``train x N (joblib)``  one :func:`reinforce.train` per seed, joblib over the workers
+``population``          one :func:`reinforce.train_population` of every seed
+``populations x W``     the seeds split into W interleaved populations, one per worker
+                        (forked: joblib's ``multiprocessing`` backend)
+
+The speed-up is the joblib study's wall time over the row's, measured in the same
+run. A study prints one JSON line per seed: ``{"seed", "solved_at", "episodes"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+WAYS = ("train x N (joblib)", "population", "populations x W")
+
+
+def _configs(preset_name: str, seeds: list[int], max_episodes: int) -> list[Any]:
+    from reinforce import preset
+
+    return [
+        preset(preset_name, seed=s, max_episodes=max_episodes, stop_when_solved=True) for s in seeds
+    ]
+
+
+def _train_one(config: Any) -> dict[str, Any]:
+    from reinforce import train
+
+    h = train(config)
+    return {"seed": config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
+
+
+def _population(configs: list[Any]) -> list[dict[str, Any]]:
+    from reinforce import train_population
+
+    return [
+        {"seed": h.config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
+        for h in train_population(configs)
+    ]
+
+
+def study(
+    way: str, preset_name: str, seeds: list[int], max_episodes: int, workers: int
+) -> list[dict[str, Any]]:
+    """Run the study one ``way`` (one of :data:`WAYS`) in this process."""
+    from joblib import Parallel, delayed
+
+    configs = _configs(preset_name, seeds, max_episodes)
+    if way == WAYS[0]:
+        return list(Parallel(n_jobs=workers)(delayed(_train_one)(c) for c in configs))
+    if way == WAYS[1]:
+        return _population(configs)
+    groups = [configs[i::workers] for i in range(workers) if configs[i::workers]]
+    # forked workers start with the package already imported (the study is short)
+    parts = Parallel(n_jobs=workers, backend="multiprocessing")(
+        delayed(_population)(g) for g in groups
+    )
+    return sorted((r for part in parts for r in part), key=lambda r: r["seed"])
+
+
+def timed_study(
+    way: str, preset_name: str, seeds: int, max_episodes: int, workers: int
+) -> tuple[float, list[dict[str, Any]]]:
+    """Wall time of a whole fresh process running the study, and its per-seed results."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.population",
+        "--run-study",
+        way,
+        "--presets",
+        preset_name,
+        "--seeds",
+        str(seeds),
+        "--max-episodes",
+        str(max_episodes),
+        "--workers",
+        str(workers),
+    ]
+    start = time.perf_counter()
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent
+    )
+    wall = time.perf_counter() - start
+    return wall, [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def compare(
+    presets: list[str], seeds: int, max_episodes: int, workers: int, progress: bool = False
+) -> list[dict[str, Any]]:
+    """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up."""
+    rows = []
+    for name in presets:
+        base = None
+        for way in WAYS:
+            wall, results = timed_study(way, name, seeds, max_episodes, workers)
+            solved = sorted(r["solved_at"] for r in results if r["solved_at"] is not None)
+            base = wall if base is None else base
+            row = {
+                "preset": name,
+                "way": way.replace("W", str(workers)).replace("N", str(seeds)),
+                "wall_s": round(wall, 1),
+                "solved": f"{len(solved)}/{len(results)}",
+                "median_solved_at": solved[len(solved) // 2] if solved else None,
+                "speedup": round(base / wall, 2),
+            }
+            rows.append(row)
+            if progress:
+                print(row, flush=True)
+    return rows
+
+
+def to_markdown(rows: list[dict[str, Any]]) -> str:
+    head = "| preset | way | wall s | seeds solved | median episodes to solve | speed-up |"
+    lines = [head, "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(
+            f"| {r['preset']} | {r['way']} | {r['wall_s']} | {r['solved']} | "
+            f"{r['median_solved_at']} | {r['speedup']}x |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--presets", nargs="+", default=["fast", "default"])
+    parser.add_argument("--max-episodes", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    parser.add_argument("--run-study", choices=WAYS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seeds < 1 or args.workers < 1:
+        parser.error("--seeds and --workers must be >= 1")
+    if args.run_study:  # the child process of timed_study
+        for r in study(
+            args.run_study,
+            args.presets[0],
+            list(range(args.seeds)),
+            args.max_episodes,
+            args.workers,
+        ):
+            print(json.dumps(r))
+        return
+    print(f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers", flush=True)
+    rows = compare(args.presets, args.seeds, args.max_episodes, args.workers, progress=True)
+    table = to_markdown(rows)
+    print()
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"# Populations vs separate runs\n\n{args.seeds} seeds per study, "
+        f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times; "
+        "speed-up = the joblib study's time over the row's.\n\n"
+    )
+    tmp = args.out / "population.md.tmp"
+    tmp.write_text(header + table + "\n", encoding="utf-8")
+    tmp.replace(args.out / "population.md")
+    print(f"\nwrote {args.out / 'population.md'}")
+
+
+if __name__ == "__main__":
+    main()
