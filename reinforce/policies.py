@@ -23,7 +23,7 @@ by :func:`stack_policies` holds every parameter with a leading member axis K
 any ``rng`` whose ``random``/``standard_normal`` fill a leading axis K from the
 members' own generators, as :class:`reinforce.population.MemberStreams` does). The
 maths is written once: the products are stacked
-``@`` (and ``np.matvec``/``np.vecmat``), which give each member exactly the bits of
+``@`` (matrix-vector products as ``@`` with a unit axis), which give each member the bits of
 its own unstacked product, so a member computes the same numbers alone or in a
 population of any size. :meth:`Policy.member` is member k as a single policy.
 
@@ -257,7 +257,7 @@ class BernoulliPolicy(Policy):
         """
         x = self._batch(obs)
         h = np.maximum(x @ self.params["W1"].mT, 0.0)  # (T, H): relu(W1 s)
-        z = np.matvec(h, self.params["W2"])  # (T,): w2ᵀ h
+        z = (h @ self.params["W2"][..., None])[..., 0]  # (T,): w2ᵀ h
         return z, h
 
     def prob(self, obs: np.ndarray) -> np.ndarray:
@@ -290,7 +290,7 @@ class BernoulliPolicy(Policy):
         z, h = self.forward(x)  # (T,), (T, H)
         a = self._actions(actions, z.shape)
         dz = self._weights(weights, z.shape) * (a - sigmoid(z))  # δ_t = w_t (a_t − p_t)
-        dW2 = np.vecmat(dz, h)  # (H,): Σ_t δ_t h_t
+        dW2 = (dz[..., None, :] @ h)[..., 0, :]  # (H,): Σ_t δ_t h_t
         dh = dz[..., None] * self.params["W2"][..., None, :] * (h > 0)  # (T, H)
         dW1 = dh.mT @ x  # (H, D): Σ_t (δ_t w2 ⊙ 1[h_t > 0]) s_tᵀ
         return {"W1": dW1, "W2": dW2}

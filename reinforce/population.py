@@ -43,11 +43,13 @@ import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
 from .baselines import Baseline, make_baseline
+from .config import Config
 from .envs import make_env
+from .history import History
 from .optim import make_optimizer
 from .policies import Policy, make_policy, stack_policies
 from .rollout import Episode
-from .train import Config, History, reinforce_gradient, seed_streams
+from .train import reinforce_gradient, seed_streams
 
 __all__ = [
     "PER_MEMBER",
@@ -398,7 +400,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 before,
                 batch,
                 gamma=c.gamma,
-                returns=c.returns,
+                credit=c.credit,
                 baseline=m.baseline,
                 blame_window=c.blame_window,
             )
@@ -411,7 +413,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
             else:  # diverged: keep the last finite policy and stop, as train does
                 for name, value in master.params.items():
                     value[m.k] = before.params[name]
-                setattr(history, "diverged", True)  # noqa: B010 (History.diverged is new)
+                history.diverged = True
                 stop = True
         if stop or history.episodes >= c.max_episodes:
             m.active = False

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from .config import Config
 from .population import train_population
-from .train import Config, train
+from .train import train
 
 __all__ = ["plot_throughput", "population_throughput", "train_throughput"]
 

@@ -77,10 +77,10 @@ POPULATION_CASES = {
         baseline="value", optimizer="sgd", lr=0.01, batch_size=3, max_episodes=9
     ),
     "episode returns, mean baseline": Config(
-        returns="episode", baseline="mean", num_envs=4, batch_size=4, max_episodes=12
+        credit="total_return", baseline="mean", num_envs=4, batch_size=4, max_episodes=12
     ),
     "blame window, batch standardisation": Config(
-        returns="blame_window",
+        credit="blame_window",
         blame_window=5,
         baseline="standardize_batch",
         batch_size=2,
@@ -161,7 +161,7 @@ def test_structural_fields_must_agree() -> None:
         ("optimizer", "adam"),
         ("baseline", "value"),
         ("num_envs", 2),
-        ("returns", "episode"),
+        ("credit", "total_return"),
         ("max_steps", 100),
     ]:
         with pytest.raises(ValueError, match=f"structural field '{field}'"):
