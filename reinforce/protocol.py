@@ -26,6 +26,8 @@ statistics              :data:`CONFIDENCE` (95 %) intervals; P(A better than B) 
                         (:func:`reinforce.stats.compare`); solve rates with Wilson
                         intervals; unsolved runs censored at the budget; Holm's correction
                         when a chapter tests several settings at once.
+throughput              :func:`population_sweep`: the runs of a study trained together as
+                        populations, with the table of :func:`reinforce.sweep.sweep`.
 ======================  =================================================================
 
 Why this base and not the post's own settings (RMSProp, step 1e-3, batches of 5,
@@ -41,11 +43,14 @@ failure (censored), never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .checks import integer
 from .config import Config
+from .history import History
 from .presets import preset
+from .sweep import SweepResult
 
 __all__ = [
     "BASE",
@@ -60,6 +65,7 @@ __all__ = [
     "SOLVED_WINDOW",
     "TUNING_SEEDS",
     "base",
+    "population_sweep",
     "reporting_seeds",
     "tuning_seeds",
 ]
@@ -115,3 +121,41 @@ def reporting_seeds(n: int = SEEDS_PER_CONDITION) -> list[int]:
 def tuning_seeds(n: int = SEEDS_PER_CONDITION) -> list[int]:
     """The first ``n`` tuning seeds (n >= MIN_SEEDS): 0, 1, …"""
     return _first(TUNING_SEEDS, n)
+
+
+def population_sweep(
+    base: Config,
+    grid: Mapping[str, Sequence[Any]] | None,
+    seeds: Sequence[int],
+    *,
+    n_jobs: int | None = None,
+) -> SweepResult:
+    """:func:`reinforce.sweep.sweep`'s table, with the runs trained as populations.
+
+    Every (grid point, seed) run is trained by :func:`reinforce.train_population`, the
+    runs grouped by :func:`reinforce.population.plan_populations` into one chunk per
+    worker (``n_jobs`` processes, None: one per core); ``sweep`` then builds the table
+    from the finished histories. A run's history depends only on its own config, so
+    the grouping changes the speed, not the results (which are not bit-identical to
+    ``train``'s: the populations draw their environment resets from each run's own
+    stream).
+    """
+    import os
+
+    from joblib import Parallel, delayed
+
+    from .population import plan_populations, train_population
+    from .sweep import expand_grid, sweep
+
+    configs = [base.replace(**point, seed=s) for point in expand_grid(grid) for s in seeds]
+    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
+    chunks = plan_populations(configs, workers=workers)
+    trained = Parallel(n_jobs=workers)(
+        delayed(train_population)([configs[i] for i in chunk]) for chunk in chunks
+    )
+    found: dict[Config, History] = {
+        configs[i]: history
+        for chunk, histories in zip(chunks, trained, strict=True)
+        for i, history in zip(chunk, histories, strict=True)
+    }
+    return sweep(base, grid, list(seeds), n_jobs=1, progress=False, train_fn=found.__getitem__)

@@ -57,3 +57,26 @@ def test_too_few_or_too_many_seeds_is_an_error() -> None:
         reporting_seeds(5)
     with pytest.raises(ValueError, match="n must be <= 1000, got 1001"):
         reporting_seeds(1001)
+
+
+def test_population_sweep_matches_runs_trained_one_by_one() -> None:
+    from reinforce import sweep, train_population
+    from reinforce.protocol import population_sweep
+
+    small = base(max_episodes=6, hidden=8, num_envs=2, batch_size=2)
+    grid = {"gamma": [0.9, 0.99]}
+    together = population_sweep(small, grid, [1000, 1001, 1002], n_jobs=2)
+    alone = sweep(
+        small,
+        grid,
+        [1000, 1001, 1002],
+        n_jobs=1,
+        progress=False,
+        train_fn=lambda config: train_population([config])[0],
+    )
+
+    def table(result):  # everything but the wall-clock time
+        return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows]
+
+    assert table(together) == table(alone)
+    assert len(together.rows) == 6 and together.points == [{"gamma": 0.9}, {"gamma": 0.99}]
