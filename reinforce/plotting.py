@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import integer, is_number
+from .checks import choice, integer, is_number
 from .history import trailing_mean
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def plot_learning_curve(history: RunHistory, ax: Axes | None = None, *,
     ax.set_ylabel("return")
     ax.set_title(f"REINFORCE on {history.config.env_id} (seed {history.config.seed})")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
+    _legend_outside(ax)
     return ax
 
 
@@ -80,21 +80,37 @@ def _threshold_of(result: SweepResult) -> float | None:
     return found.pop() if len(found) == 1 else None
 
 
+_AFTER_END = ("hold", "stop")
+
+
+def _legend_outside(ax: Axes) -> None:
+    """The legend to the right of the axes, where it can cover no data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              fontsize="small")
+
+
 def plot_learning_curves(
     curves: SweepResult | Mapping[str, Sequence[np.ndarray]],
     ax: Axes | None = None,
     *,
     window: int | None = None,
     threshold: float | None = None,
+    after_end: str = "hold",
 ) -> Axes:
     """Rolling-mean return against episode: the median across seeds, the quartiles as a band.
 
     ``curves`` maps a label to the per-episode returns of each seed, a list of (E_i,)
     arrays, or is a :class:`~reinforce.sweep.SweepResult` (one label per grid point;
     ``window`` and ``threshold`` then default to the runs' solved window and
-    threshold). ``window`` is otherwise 100. Runs of different lengths (e.g. stopped
-    when solved) are summarised over the runs still going.
+    threshold). ``window`` is otherwise 100.
+
+    Every point of a curve summarises *all* its runs, never only the runs still going
+    (whose median rises or dips as good runs stop). Runs stop at different episodes
+    (e.g. when solved), so ``after_end`` says what a run counts as after its end:
+    ``"hold"`` (default) its last rolling mean, as if it kept that level; ``"stop"``
+    nothing: the curve ends where its shortest run ends.
     """
+    after_end = choice("after_end", after_end, _AFTER_END)
     if not isinstance(curves, Mapping):
         result = curves
         if threshold is None:
@@ -109,11 +125,11 @@ def plot_learning_curves(
         runs = [trailing_mean(r, window) for r in runs if len(r)]
         if not runs:
             continue
-        E = max(r.size for r in runs)
-        table = np.full((len(runs), E), np.nan)  # (seeds, E), NaN after a run ended
+        E = max(r.size for r in runs) if after_end == "hold" else min(r.size for r in runs)
+        table = np.empty((len(runs), E))  # (seeds, E)
         for j, r in enumerate(runs):
-            table[j, : r.size] = r
-        q25, q50, q75 = np.nanpercentile(table, [25, 50, 75], axis=0)  # every column has data
+            table[j] = r[:E] if r.size >= E else np.concatenate([r, np.full(E - r.size, r[-1])])
+        q25, q50, q75 = np.percentile(table, [25, 50, 75], axis=0)  # (E,) each, all runs
         episodes = np.arange(1, E + 1)
         color = f"C{i % 10}"
         ax.fill_between(episodes, q25, q75, color=color, alpha=0.25, linewidth=0)
@@ -123,9 +139,11 @@ def plot_learning_curves(
                    label=f"solved threshold ({threshold:g})")
     ax.set_xlabel("episode")
     ax.set_ylabel(f"{window}-episode mean return")
-    ax.set_title("median across seeds, interquartile band")
+    ax.set_title("median of all seeds, interquartile band"
+                 + (" (a finished run holds its last value)" if after_end == "hold" else ""),
+                 fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _legend_outside(ax)
     return ax
 
 
@@ -174,35 +192,75 @@ def plot_sweep(
     ax.set_xlabel(param)
     ax.set_ylabel(f"{metric} ({statistic})")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _legend_outside(ax)
     return ax
 
 
-def plot_fraction_solved(result: SweepResult, ax: Axes | None = None) -> Axes:
-    """Kaplan–Meier fraction of runs solved against episode, one step curve per point.
+Rows = Sequence[Mapping[str, Any]]
 
-    Unsolved runs count as not solved until they stopped (censored), so a curve
-    that never reaches 1 shows the runs that failed; it ends at the longest run.
+_SOLVE_AXES = {"episodes": "episode", "env_steps": "environment step"}
+
+
+def _solve_times(rows: Rows, x: str) -> tuple[list[Any], list[float]]:
+    """(solved_at, last time) of each run, on the ``x`` axis (episodes or env steps)."""
+    if x == "episodes":
+        return [r["solved_at"] for r in rows], [r["episodes"] for r in rows]
+    if any(r["solved_at"] is not None and r["solved_at"] != r["episodes"] for r in rows):
+        raise ValueError("x='env_steps' needs runs that stopped when they solved "
+                         "(stop_when_solved=True): env_steps is counted at the stop")
+    return ([None if r["solved_at"] is None else r["env_steps"] for r in rows],
+            [r["env_steps"] for r in rows])
+
+
+def plot_fraction_solved(
+    result: SweepResult | Mapping[str, Rows],
+    ax: Axes | None = None,
+    *,
+    x: str = "episodes",
+    confidence: float | None = 0.95,
+) -> Axes:
+    """Kaplan–Meier fraction of runs solved against episode (or env step), one step
+    curve per group: a survival curve, read upside down.
+
+    ``result`` is a :class:`~reinforce.sweep.SweepResult` (one curve per grid point) or
+    maps a label to sweep rows (dicts with ``solved_at``, ``episodes``, ``env_steps``).
+    ``x="env_steps"`` puts the environment steps at the solve on the x axis.
+    Unsolved runs count as not solved until they stopped (censored), so a curve that
+    never reaches 1 shows the runs that failed; it ends at the longest run. When every
+    unsolved run lasted the whole budget (no censoring before it), the fraction solved
+    by t is a plain proportion, and its Wilson interval is drawn as a band
+    (``confidence=None``: no band).
     """
-    from .stats import kaplan_meier
+    from .stats import kaplan_meier, wilson
 
+    x = choice("x", x, tuple(_SOLVE_AXES))
+    groups = result if isinstance(result, Mapping) else {
+        result.label(point): result.select(point) for point in result.points}
     ax = _axes(ax)
-    for i, point in enumerate(result.points):
-        rows = result.select(point)
+    for i, (label, rows) in enumerate(groups.items()):
         if not rows:
             continue
-        episodes = [r["episodes"] for r in rows]
-        t, F = kaplan_meier([r["solved_at"] for r in rows], episodes)
-        horizon = max(episodes)
-        x = np.concatenate([[0], t, [horizon]])
-        y = np.concatenate([[0.0], F, [F[-1] if F.size else 0.0]])
-        n_solved = sum(r["solved_at"] is not None for r in rows)
-        ax.step(x, y, where="post", color=f"C{i % 10}",
-                label=f"{result.label(point)} ({n_solved}/{len(rows)} solved)")
+        solved_at, last = _solve_times(rows, x)
+        t, F = kaplan_meier(solved_at, last)
+        horizon = max(last)
+        xs = np.concatenate([[0], t, [horizon]])
+        ys = np.concatenate([[0.0], F, [F[-1] if F.size else 0.0]])
+        n_solved = sum(s is not None for s in solved_at)
+        color = f"C{i % 10}"
+        ax.step(xs, ys, where="post", color=color,
+                label=f"{label} ({n_solved}/{len(rows)} solved)")
+        common_budget = all(e == horizon for s, e in zip(solved_at, last, strict=True) if s is None)
+        if confidence is not None and common_budget:
+            n = len(rows)
+            bands = [wilson(round(f * n), n, confidence=confidence) for f in ys]
+            ax.fill_between(xs, [b.low for b in bands], [b.high for b in bands], step="post",
+                            color=color, alpha=0.15, linewidth=0)
     ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("episode")
+    ax.set_xlabel(_SOLVE_AXES[x])
     ax.set_ylabel("fraction of runs solved")
+    if confidence is not None:
+        ax.set_title(f"band: {confidence:.0%} Wilson interval", fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _legend_outside(ax)
     return ax

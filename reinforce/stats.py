@@ -19,6 +19,25 @@ only "more than 5,000". :func:`kaplan_meier` and :func:`median_episodes_to_solve
 those runs in (an unsolved run counts as at risk until it stopped) instead of dropping
 them, which would flatter a configuration that often fails.
 
+Small, separated samples need intervals that do not collapse. When every run of X beats
+every run of Y, each bootstrap resample says the same, and a percentile interval for
+P(X > Y) is the point "1.00 (1.00 to 1.00)". Three tools that stay honest there:
+
+``wilson``
+    the Wilson score interval for a proportion (a solve rate): never of zero width, even
+    at 0 of n or n of n (Wilson 1927; Brown, Cai and DasGupta 2001).
+``compare``
+    P(X > Y) with Newcombe's score interval (Newcombe 2006, method 5), which reaches 1
+    only in the limit, and the two-sided permutation p-value of the Mann–Whitney
+    statistic for P(X > Y) = ½.
+``holm``
+    Holm's step-down correction of several p-values tested together (Holm 1979).
+
+A run that never solved within a budget shared by every run is *censored* at that
+budget: as an episodes-to-solve it ties with the other unsolved runs and loses to every
+solved one, so comparing runs by min(episodes-to-solve, budget) with ties counted ½
+(Gehan's generalised Wilcoxon comparison) uses all of them and assumes nothing more.
+
 Scores are ``(n,)`` (n runs of one task) or ``(n, k)`` (n runs × k tasks).
 """
 
@@ -26,6 +45,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import comb
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,15 +54,19 @@ from numpy.typing import ArrayLike
 from .checks import flag, generator, integer, interval
 
 __all__ = [
+    "Comparison",
     "Estimate",
     "SolveTime",
     "bootstrap_ci",
+    "compare",
+    "holm",
     "iqm",
     "kaplan_meier",
     "median",
     "median_episodes_to_solve",
     "probability_of_improvement",
     "probability_of_improvement_ci",
+    "wilson",
 ]
 
 Statistic = Callable[[np.ndarray], np.ndarray]
@@ -338,3 +363,157 @@ def median_episodes_to_solve(
         low = float(boot[int(np.floor(alpha / 2 * (n_boot - 1)))])
         high = float(boot[int(np.ceil((1.0 - alpha / 2) * (n_boot - 1)))])
     return SolveTime(value, low, high, int(t.max()), int(solved.sum()), int(t.size))
+
+
+# ---------------------------------------------------------------- small, separated samples
+
+
+def _z(confidence: float) -> float:
+    """The two-sided normal quantile z for ``confidence`` (1.96 for 0.95)."""
+    interval("confidence", confidence, 0, 1, closed="neither")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson(successes: int, n: int, *, confidence: float = 0.95) -> Estimate:
+    """The proportion successes / n with its Wilson score interval.
+
+    The interval is the set of p for which |p̂ − p| ≤ z √(p(1 − p)/n), in closed form
+    eq-wilson. Unlike p̂ ± z √(p̂(1 − p̂)/n), it has a non-zero width at 0 of n and
+    at n of n. Implements eq-wilson.
+    """
+    n = integer("n", n, low=1)
+    k = integer("successes", successes, low=0)
+    if k > n:
+        raise ValueError(f"successes must be <= n = {n}, got {successes!r}")
+    z = _z(confidence)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    # at 0/n and n/n one bound is exactly 0 or 1; the closed form leaves rounding error
+    low = 0.0 if k == 0 else centre - half
+    high = 1.0 if k == n else centre + half
+    return Estimate(p, low, high, confidence)
+
+
+def holm(p_values: ArrayLike) -> np.ndarray:
+    """Holm-adjusted p-values, in the order given.
+
+    Sort the m p-values, multiply the i-th smallest (i = 0, 1, …) by m − i, make the
+    products non-decreasing and cap them at 1. Rejecting where the adjusted value is
+    ≤ α keeps the chance of any false rejection among the m tests ≤ α, whatever their
+    dependence (Holm 1979).
+    """
+    p = np.asarray(p_values, dtype=np.float64).reshape(-1)
+    if p.size == 0 or not np.all((p >= 0) & (p <= 1)):
+        raise ValueError(f"p_values must be a non-empty list of numbers in [0, 1], "
+                         f"got {p_values!r}")
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
+
+
+def _newcombe_interval(theta: float, n: int, m: int, z: float) -> tuple[float, float]:
+    """Newcombe's (2006) method-5 score interval for P(X > Y) estimated as ``theta``.
+
+    The bounds are the two θ with (θ̂ − θ)² = z² V(θ), where V is Hanley and McNeil's
+    variance with both group sizes replaced by their mean N = (n + m)/2:
+    V(θ) = θ(1 − θ) [1 + (N − 1)((1 − θ)/(2 − θ) + θ/(1 + θ))] / (n m).
+    """
+    big_n = (n + m) / 2
+
+    def excess(t: float) -> float:  # < 0 inside the interval, > 0 outside
+        v = t * (1 - t) * (1 + (big_n - 1) * ((1 - t) / (2 - t) + t / (1 + t))) / (n * m)
+        return (theta - t) ** 2 - z * z * v
+
+    def root(inside: float, outside: float) -> float:  # bisection: excess changes sign
+        for _ in range(100):
+            mid = (inside + outside) / 2
+            inside, outside = (mid, outside) if excess(mid) <= 0 else (inside, mid)
+        return (inside + outside) / 2
+
+    # theta itself is inside (excess = -z²V ≤ 0); 0 and 1 are outside unless theta is there
+    low = 0.0 if theta == 0 else root(theta, 0.0)
+    high = 1.0 if theta == 1 else root(theta, 1.0)
+    return low, high
+
+
+def _mann_whitney_u(ranks: np.ndarray, n: int) -> np.ndarray:
+    """U of the first n of each row of pooled midranks (..., N): the count of pairs
+    (x, y) with x > y, ties ½."""
+    return ranks[..., :n].sum(axis=-1) - n * (n + 1) / 2
+
+
+def _midranks(v: np.ndarray) -> np.ndarray:
+    """Ranks 1 … N of v (N,), tied values sharing the mean of their ranks."""
+    order = np.argsort(v, kind="stable")
+    ranks = np.empty(v.size)
+    ranks[order] = np.arange(1, v.size + 1)
+    _, inverse = np.unique(v, return_inverse=True)
+    sums = np.bincount(inverse, weights=ranks)
+    counts = np.bincount(inverse)
+    return np.asarray(sums[inverse] / counts[inverse])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """P(X > Y) between two groups of runs, its interval and a test of P = ½."""
+
+    p_better: Estimate
+    """P(X > Y) (ties ½) with Newcombe's score interval."""
+    p_value: float
+    """Two-sided permutation p-value of the Mann–Whitney statistic for P(X > Y) = ½."""
+    exact: bool
+    """True if every relabelling was enumerated, False if they were sampled."""
+
+    def __str__(self) -> str:
+        return f"P(X > Y) = {self.p_better}, p = {self.p_value:.3g}"
+
+
+_EXACT_LIMIT = 20_000  # enumerate the relabellings up to this many, else sample them
+
+
+def compare(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    rng: np.random.Generator,
+    higher_is_better: bool = True,
+    confidence: float = 0.95,
+    n_permutations: int = 20_000,
+) -> Comparison:
+    """P(X > Y) for runs x (n,) and y (m,), Newcombe's interval and a permutation test.
+
+    ``higher_is_better=False`` compares "X is lower" (e.g. episodes to solve). Unsolved
+    runs enter as the shared budget (see the module notes). The p-value counts the
+    relabellings of the n + m runs whose |U − nm/2| is at least the observed one: all
+    of them when there are at most 20,000, else ``n_permutations`` drawn from ``rng``,
+    counted as (b + 1)/(B + 1) so a sampled p-value is never 0.
+    """
+    a, b = _pair(x, y, higher_is_better)
+    if a.shape[1] != 1:
+        raise ValueError(f"compare takes one task (x of shape (n,)), "
+                         f"got {a.shape[1]} tasks")
+    generator("rng", rng)
+    integer("n_permutations", n_permutations, low=1)
+    a, b = a[:, 0], b[:, 0]
+    n, m = a.size, b.size
+    theta = float(_poi(a[:, None], b[:, None]))
+    low, high = _newcombe_interval(theta, n, m, _z(confidence))
+    ranks = _midranks(np.concatenate([a, b]))  # (N,)
+    observed = abs(float(_mann_whitney_u(ranks, n)) - n * m / 2)
+    exact = comb(n + m, n) <= _EXACT_LIMIT
+    if exact:
+        from itertools import combinations
+
+        chosen = np.array(list(combinations(range(n + m), n)))  # (C, n)
+        u = ranks[chosen].sum(axis=1) - n * (n + 1) / 2
+        p = float(np.mean(np.abs(u - n * m / 2) >= observed - 1e-9))
+    else:
+        perms = rng.permuted(np.tile(ranks, (n_permutations, 1)), axis=1)  # (B, N)
+        u = _mann_whitney_u(perms, n)
+        hits = int(np.sum(np.abs(u - n * m / 2) >= observed - 1e-9))
+        p = (hits + 1) / (n_permutations + 1)
+    return Comparison(Estimate(theta, low, high, confidence), p, exact)

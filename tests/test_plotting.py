@@ -13,6 +13,7 @@ from reinforce.plotting import (
     plot_learning_curves,
     plot_sweep,
 )
+from reinforce.stats import wilson
 from reinforce.sweep import SweepResult, sweep
 
 
@@ -45,11 +46,36 @@ def test_learning_curves_median_and_quartile_band() -> None:
                     np.array([5.0, 5.0])]}  # the third run stopped early
     ax = plot_learning_curves(curves, axes(), window=1, threshold=4.0)
     median_line = ax.lines[0]
-    np.testing.assert_allclose(median_line.get_ydata(), [3.0, 3.0, 2.0])  # last: runs 1 and 2
+    # the stopped run is held at 5: the last point is still the median of all three runs
+    np.testing.assert_allclose(median_line.get_ydata(), [3.0, 3.0, 3.0])
     assert median_line.get_label() == "a (3 seeds)"
     band = ax.collections[0].get_paths()[0].vertices
-    assert band[:, 1].min() == pytest.approx(1.5) and band[:, 1].max() == pytest.approx(4.0)
+    assert band[:, 1].min() == pytest.approx(2.0) and band[:, 1].max() == pytest.approx(4.0)
     assert ax.lines[1].get_ydata()[0] == 4.0  # the threshold
+
+
+def test_learning_curves_never_summarise_only_the_survivors() -> None:
+    # two good runs solve and stop early; the survivors' median would fall to the bad run
+    curves = {"a": [np.array([9.0, 9.0]), np.array([8.0, 8.0]), np.array([1.0, 1.0, 1.0, 1.0])]}
+    held = plot_learning_curves(curves, axes(), window=1).lines[0]
+    np.testing.assert_allclose(held.get_ydata(), [8.0, 8.0, 8.0, 8.0])
+    stopped = plot_learning_curves(curves, axes(), window=1, after_end="stop").lines[0]
+    np.testing.assert_allclose(stopped.get_xdata(), [1, 2])  # ends with the shortest run
+    np.testing.assert_allclose(stopped.get_ydata(), [8.0, 8.0])
+    with pytest.raises(ValueError, match="after_end must be one of"):
+        plot_learning_curves(curves, axes(), after_end="survivors")
+
+
+def test_legends_sit_outside_the_axes() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.add_subplot()
+    plot_learning_curves({"a": [np.arange(5.0)]}, ax, window=1, threshold=3.0)
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    axes_box = ax.get_window_extent(renderer)
+    assert legend_box.x0 >= axes_box.x1  # to the right of the plotting area
 
 
 def test_learning_curves_from_a_sweep() -> None:
@@ -96,6 +122,24 @@ def test_fraction_solved_is_the_kaplan_meier_step() -> None:
     np.testing.assert_array_equal(step.get_xdata(), [0, 10, 20, 40, 40])
     np.testing.assert_allclose(step.get_ydata(), [0.0, 0.25, 0.5, 1.0, 1.0])
     assert step.get_label() == "gamma=0.9 (3/4 solved)"
+
+
+def test_fraction_solved_against_env_steps_with_a_wilson_band() -> None:
+    rows = [{"solved_at": a, "episodes": e, "env_steps": st}
+            for a, e, st in [(10, 10, 1000), (20, 20, 3000), (None, 40, 9000), (40, 40, 8000)]]
+    ax = plot_fraction_solved({"g": rows}, axes(), x="env_steps")
+    step = ax.lines[0]
+    np.testing.assert_array_equal(step.get_xdata(), [0, 1000, 3000, 8000, 9000])
+    np.testing.assert_allclose(step.get_ydata(), [0.0, 0.25, 0.5, 0.75, 0.75])
+    assert ax.get_xlabel() == "environment step"
+    band = ax.collections[0].get_paths()[0].vertices  # every unsolved run ran to the end
+    assert band[:, 1].max() == pytest.approx(wilson(3, 4).high)
+    assert band[:, 1].min() == pytest.approx(0.0)
+    bad = [{"solved_at": 5, "episodes": 9, "env_steps": 900}]  # ran on after solving
+    with pytest.raises(ValueError, match="stop_when_solved"):
+        plot_fraction_solved({"g": bad}, axes(), x="env_steps")
+    with pytest.raises(ValueError, match="x must be one of"):
+        plot_fraction_solved({"g": rows}, axes(), x="seconds")
 
 
 def test_fraction_solved_when_nothing_solved() -> None:

@@ -8,12 +8,15 @@ import pytest
 from reinforce.stats import (
     Estimate,
     bootstrap_ci,
+    compare,
+    holm,
     iqm,
     kaplan_meier,
     median,
     median_episodes_to_solve,
     probability_of_improvement,
     probability_of_improvement_ci,
+    wilson,
 )
 
 
@@ -271,3 +274,116 @@ def test_median_episodes_to_solve_matches_the_naive_reference() -> None:
 def test_solve_data_bad_input(solved_at, episodes, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         kaplan_meier(solved_at, episodes)
+
+
+# ---------------------------------------------------------------- small, separated samples
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (81, 263, 0.2553, 0.3662),  # Newcombe (1998), Table II, the score method
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+    ids=["81-of-263", "15-of-148", "0-of-20", "1-of-29"],
+)
+def test_wilson_matches_newcombe_1998(k: int, n: int, low: float, high: float) -> None:
+    est = wilson(k, n)
+    assert est.value == pytest.approx(k / n)
+    assert est.low == pytest.approx(low, abs=1e-4)
+    assert est.high == pytest.approx(high, abs=1e-4)
+
+
+def test_wilson_at_the_ends_has_width_and_exact_bounds() -> None:
+    z2 = 1.959963984540054**2
+    none, every = wilson(0, 20), wilson(20, 20)
+    assert none.low == 0.0 and none.high == pytest.approx(z2 / (20 + z2))  # hand: z²/(n+z²)
+    assert every.high == 1.0 and every.low == pytest.approx(20 / (20 + z2))
+    with pytest.raises(ValueError, match="successes must be <= n = 3, got 4"):
+        wilson(4, 3)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        wilson(0, 0)
+
+
+def test_holm_hand_computed() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> monotone
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(holm([0.5, 0.9]), [1.0, 1.0])  # capped at 1
+    assert holm([0.02])[0] == 0.02  # one test: unchanged
+    with pytest.raises(ValueError, match="p_values"):
+        holm([0.1, 1.5])
+
+
+def test_compare_does_not_collapse_under_complete_separation() -> None:
+    fast, slow = np.arange(6.0), np.arange(6.0) + 100  # every fast run beats every slow one
+    c = compare(fast, slow, rng=rng(), higher_is_better=False)
+    assert c.p_better.value == 1.0
+    assert 0.5 < c.p_better.low < 0.9 and c.p_better.high == 1.0  # wide, not a point
+    assert c.exact and c.p_value == pytest.approx(2 / 924)  # 2 of C(12, 6) relabellings
+    # the percentile bootstrap, by contrast, is the point 1 (1 to 1)
+    boot = probability_of_improvement_ci(fast, slow, rng=rng(), higher_is_better=False)
+    assert boot.low == boot.high == 1.0
+
+
+def test_newcombe_interval_solves_its_defining_equation() -> None:
+    x = np.array([3.0, 5, 7, 9, 11, 12, 14])
+    y = np.array([1.0, 2, 4, 6, 8])
+    c = compare(x, y, rng=rng())
+    theta = c.p_better.value
+    assert theta == pytest.approx(29 / 35)  # pairs x > y: 2 + 3 + 4 + 5 + 5 + 5 + 5
+    z, n, m = 1.959963984540054, 7, 5
+    half_n = (n + m) / 2
+
+    def excess(t: float) -> float:
+        v = t * (1 - t) * (1 + (half_n - 1) * ((1 - t) / (2 - t) + t / (1 + t))) / (n * m)
+        return (theta - t) ** 2 - z * z * v
+
+    grid = np.linspace(0, 1, 200_001)
+    inside = grid[np.array([excess(t) for t in grid]) <= 0]  # independent: a fine grid
+    assert c.p_better.low == pytest.approx(inside.min(), abs=1e-5)
+    assert c.p_better.high == pytest.approx(inside.max(), abs=1e-5)
+
+
+def test_compare_exact_p_value_counts_relabellings_by_hand() -> None:
+    # x = {1, 2}, y = {3, 4}: U = 0; of the C(4, 2) = 6 relabellings, U = 0 and U = 4 are
+    # as extreme (|U - 2| = 2), so p = 2/6
+    c = compare([1.0, 2.0], [3.0, 4.0], rng=rng())
+    assert c.exact and c.p_value == pytest.approx(2 / 6)
+    ties = compare([1.0, 1.0], [1.0, 1.0], rng=rng())  # nothing to tell apart
+    assert ties.p_better.value == 0.5 and ties.p_value == 1.0
+
+
+def test_compare_sampled_p_value_agrees_with_enumeration() -> None:
+    from itertools import combinations
+
+    g = rng(3)
+    x, y = g.normal(0.8, 1, 9), g.normal(0, 1, 9)  # C(18, 9) = 48620: sampled
+    c = compare(x, y, rng=rng(4), n_permutations=20_000)
+    assert not c.exact
+    pooled = np.concatenate([x, y])
+    ranks = np.argsort(np.argsort(pooled)) + 1.0  # no ties in continuous draws
+    u_obs = abs(ranks[:9].sum() - 45 - 40.5)
+    us = np.array([ranks[list(s)].sum() - 45 for s in combinations(range(18), 9)])
+    exact_p = np.mean(np.abs(us - 40.5) >= u_obs - 1e-9)
+    assert c.p_value == pytest.approx(exact_p, abs=0.01)
+
+
+def test_compare_is_seeded_and_checks_its_input() -> None:
+    x, y = rng(5).normal(size=12), rng(6).normal(size=12)
+    assert compare(x, y, rng=rng(1)) == compare(x, y, rng=rng(1))
+    with pytest.raises(ValueError, match="one task"):
+        compare(np.zeros((3, 2)), np.zeros((3, 2)), rng=rng())
+    with pytest.raises(ValueError, match="x must be finite"):
+        compare([np.nan, 1.0], [1.0], rng=rng())
+
+
+def test_compare_covers_the_truth_about_as_often_as_it_says() -> None:
+    g = rng(11)
+    truth = 0.76  # P(N(1, 1) > N(0, 1)) = Φ(1/√2)
+    hits = 0
+    for _ in range(300):
+        c = compare(g.normal(1, 1, 20), g.normal(0, 1, 20), rng=g, n_permutations=1)
+        hits += c.p_better.low <= truth <= c.p_better.high
+    assert 0.90 <= hits / 300 <= 0.99

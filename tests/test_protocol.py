@@ -1,0 +1,82 @@
+"""The book's protocol: the values it declares agree with the environment and each other."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+
+from reinforce import preset
+from reinforce.protocol import (
+    BASE,
+    MAX_ENV_STEPS,
+    MAX_EPISODE_STEPS,
+    MAX_EPISODES,
+    MIN_SEEDS,
+    REPORTING_SEEDS,
+    SEEDS_PER_CONDITION,
+    SOLVED_THRESHOLD,
+    TUNING_SEEDS,
+    base,
+    reporting_seeds,
+    tuning_seeds,
+)
+
+
+def test_solved_criterion_and_time_limit_are_gymnasiums() -> None:
+    spec = gym.spec(BASE.env_id)
+    assert BASE.env_id == "CartPole-v1"
+    assert spec.reward_threshold == SOLVED_THRESHOLD == BASE.solved_threshold == 475.0
+    assert spec.max_episode_steps == MAX_EPISODE_STEPS
+    assert BASE.solved_window == 100 and BASE.stop_when_solved
+
+
+def test_budget_in_episodes_and_steps() -> None:
+    assert BASE.max_episodes == MAX_EPISODES
+    assert MAX_ENV_STEPS == MAX_EPISODES * MAX_EPISODE_STEPS == 500_000
+
+
+def test_base_is_the_fast_preset_stopped_when_solved() -> None:
+    expected = preset("fast").replace(
+        solved_threshold=475.0, max_episodes=MAX_EPISODES, stop_when_solved=True
+    )
+    assert BASE == expected
+    assert base(gamma=0.95) == BASE.replace(gamma=0.95)
+    with pytest.raises(ValueError, match="gamma"):
+        base(gamma=2.0)
+
+
+def test_tuning_and_reporting_seeds_are_disjoint() -> None:
+    assert not set(TUNING_SEEDS) & set(REPORTING_SEEDS)
+    assert reporting_seeds() == list(range(1000, 1000 + SEEDS_PER_CONDITION))
+    assert tuning_seeds(10) == list(range(10))
+    assert SEEDS_PER_CONDITION >= 20 and MIN_SEEDS >= 10
+
+
+def test_too_few_or_too_many_seeds_is_an_error() -> None:
+    with pytest.raises(ValueError, match=f"n must be >= {MIN_SEEDS}, got 5"):
+        reporting_seeds(5)
+    with pytest.raises(ValueError, match="n must be <= 1000, got 1001"):
+        reporting_seeds(1001)
+
+
+def test_population_sweep_matches_runs_trained_one_by_one() -> None:
+    from reinforce import sweep, train_population
+    from reinforce.protocol import population_sweep
+
+    small = base(max_episodes=6, hidden=8, num_envs=2, batch_size=2)
+    grid = {"gamma": [0.9, 0.99]}
+    together = population_sweep(small, grid, [1000, 1001, 1002], n_jobs=2)
+    alone = sweep(
+        small,
+        grid,
+        [1000, 1001, 1002],
+        n_jobs=1,
+        progress=False,
+        train_fn=lambda config: train_population([config])[0],
+    )
+
+    def table(result):  # everything but the wall-clock time
+        return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows]
+
+    assert table(together) == table(alone)
+    assert len(together.rows) == 6 and together.points == [{"gamma": 0.9}, {"gamma": 0.99}]
