@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .checks import integer, interval
-from .policies import Params, Policy, log_softmax
+from .policies import Params, Policy, inverse_cdf, log_softmax
 from .rollout import Episode
 
 __all__ = [
@@ -253,9 +253,8 @@ class TabularSoftmaxPolicy(Policy):
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
         p = self.probs(obs)  # (N, A)
-        u = rng.random((p.shape[0], 1))
-        a = np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), self.n_actions - 1)
-        return int(a[0]) if np.ndim(obs) == 1 else a.astype(np.int64)
+        a = inverse_cdf(p, rng.random(p.shape[0]))
+        return int(a[0]) if np.ndim(obs) == 1 else a
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
         logp = log_softmax(self._batch(obs) @ self.params["theta"])  # (T, A)
@@ -372,11 +371,9 @@ class TabularEpisodes:
         return out
 
 
-def _draw(cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One index per row of the cumulative distributions ``cdf`` (n, K), by inverse CDF."""
-    u = rng.random((cdf.shape[0], 1))
-    # min() guards against a cumulative sum that ends at 1 − 1e-16
-    return np.minimum((cdf < u).sum(axis=1), cdf.shape[1] - 1)
+def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One index per row of the distributions ``probs`` (n, K), by inverse CDF."""
+    return inverse_cdf(probs, rng.random(probs.shape[0]))
 
 
 def sample_episodes(
@@ -391,16 +388,14 @@ def sample_episodes(
     """
     n = integer("n_episodes", n_episodes, low=1)
     pi = softmax_policy(_check_theta(mdp, theta))
-    cdf_pi = np.cumsum(pi, axis=1)  # (S, A)
-    cdf_P = np.cumsum(mdp.P, axis=2)  # (S, A, S)
     idx = np.arange(n)  # the episodes still running
-    s = _draw(np.broadcast_to(np.cumsum(mdp.mu0), (n, mdp.n_states)), rng)  # (n,)
+    s = _draw(np.broadcast_to(mdp.mu0, (n, mdp.n_states)), rng)  # (n,)
     steps = []  # one (idx, s, a) per time step
     while idx.size:
-        a = _draw(cdf_pi[s], rng)
+        a = _draw(pi[s], rng)
         steps.append((idx, s, a))
         go_on = rng.random(idx.size) < mdp.gamma  # go on with probability γ
-        idx, s = idx[go_on], _draw(cdf_P[s[go_on], a[go_on]], rng)
+        idx, s = idx[go_on], _draw(mdp.P[s[go_on], a[go_on]], rng)
     states = np.zeros((n, len(steps)), dtype=np.int64)  # (n, T_max), padded with 0
     actions = np.zeros((n, len(steps)), dtype=np.int64)
     for t, (i, s_t, a_t) in enumerate(steps):
