@@ -22,7 +22,7 @@ help:
 	@echo "make book-student  the book without solutions, into _build/student/_build/html"
 	@echo "make notebooks     one .ipynb per chapter (no outputs) in _build/notebooks"
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make bench  speed benchmarks (not part of make test)"
 
 # (Re)install whenever requirements.txt or pyproject.toml is newer than the last install.
@@ -68,6 +68,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check reinforce tests benchmarks
+	$(BIN)/ruff format --check reinforce tests benchmarks
 	$(BIN)/mypy reinforce
 
 bench: $(STAMP)

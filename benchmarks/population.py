@@ -33,7 +33,8 @@ def _configs(preset_name: str, seeds: list[int], max_episodes: int) -> list[Any]
     from reinforce import preset
 
     return [
-        preset(preset_name, seed=s, max_episodes=max_episodes, stop_when_solved=True) for s in seeds
+        preset(preset_name, seed=s, max_episodes=max_episodes, stop_when_solved=True)
+        for s in seeds
     ]
 
 
@@ -93,14 +94,24 @@ def timed_study(
     ]
     start = time.perf_counter()
     out = subprocess.run(
-        cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent
+        cmd,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     wall = time.perf_counter() - start
-    return wall, [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    return wall, [
+        json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")
+    ]
 
 
 def compare(
-    presets: list[str], seeds: int, max_episodes: int, workers: int, progress: bool = False
+    presets: list[str],
+    seeds: int,
+    max_episodes: int,
+    workers: int,
+    progress: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up."""
     rows = []
@@ -108,7 +119,9 @@ def compare(
         base = None
         for way in WAYS:
             wall, results = timed_study(way, name, seeds, max_episodes, workers)
-            solved = sorted(r["solved_at"] for r in results if r["solved_at"] is not None)
+            solved = sorted(
+                r["solved_at"] for r in results if r["solved_at"] is not None
+            )
             base = wall if base is None else base
             row = {
                 "preset": name,
@@ -125,7 +138,9 @@ def compare(
 
 
 def to_markdown(rows: list[dict[str, Any]]) -> str:
-    head = "| preset | way | wall s | seeds solved | median episodes to solve | speed-up |"
+    head = (
+        "| preset | way | wall s | seeds solved | median episodes to solve | speed-up |"
+    )
     lines = [head, "|---|---|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(
@@ -158,8 +173,13 @@ def main() -> None:
         ):
             print(json.dumps(r))
         return
-    print(f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers", flush=True)
-    rows = compare(args.presets, args.seeds, args.max_episodes, args.workers, progress=True)
+    print(
+        f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers",
+        flush=True,
+    )
+    rows = compare(
+        args.presets, args.seeds, args.max_episodes, args.workers, progress=True
+    )
     table = to_markdown(rows)
     print()
     print(table)

@@ -25,16 +25,20 @@ from reinforce.benchmark import METHODS, run_benchmark, summarize, to_markdown
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="number of seeds (default 5)"
+    )
     parser.add_argument("--max-episodes", type=int, default=10_000)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     parser.add_argument("--population-seeds", type=int, default=20)
     parser.add_argument("--population-presets", nargs="+", default=["fast", "default"])
-    parser.add_argument("--skip-methods", action="store_true",
-                        help="only the population study")
+    parser.add_argument(
+        "--skip-methods", action="store_true", help="only the population study"
+    )
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
@@ -48,17 +52,26 @@ def main() -> None:
 
 def populations(args: argparse.Namespace) -> None:
     """The population rows: the same study as separate runs and as populations."""
-    print(f"\n{args.population_seeds}-seed studies, {os.cpu_count()} cores, 2 workers",
-          flush=True)
-    rows = population.compare(args.population_presets, args.population_seeds,
-                              max_episodes=5000, workers=2, progress=True)
+    print(
+        f"\n{args.population_seeds}-seed studies, {os.cpu_count()} cores, 2 workers",
+        flush=True,
+    )
+    rows = population.compare(
+        args.population_presets,
+        args.population_seeds,
+        max_episodes=5000,
+        workers=2,
+        progress=True,
+    )
     table = population.to_markdown(rows)
     print()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    header = (f"# Populations vs separate runs\n\n{args.population_seeds} seeds per study, "
-              f"{os.cpu_count()} cores, 2 workers, whole-process wall times; speed-up = the "
-              "joblib study's time over the row's.\n\n")
+    header = (
+        f"# Populations vs separate runs\n\n{args.population_seeds} seeds per study, "
+        f"{os.cpu_count()} cores, 2 workers, whole-process wall times; speed-up = the "
+        "joblib study's time over the row's.\n\n"
+    )
     tmp = args.out / "population.md.tmp"
     tmp.write_text(header + table + "\n", encoding="utf-8")
     tmp.replace(args.out / "population.md")
@@ -67,17 +80,23 @@ def populations(args: argparse.Namespace) -> None:
 
 def methods(args: argparse.Namespace) -> None:
     """The table of the post's loop and the presets."""
-    print(f"CartPole-v1 time-to-solve, {args.seeds} seeds, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}", flush=True)
-    rows = run_benchmark(range(args.seeds), args.methods, max_episodes=args.max_episodes,
-                         progress=True)
+    print(
+        f"CartPole-v1 time-to-solve, {args.seeds} seeds, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        flush=True,
+    )
+    rows = run_benchmark(
+        range(args.seeds), args.methods, max_episodes=args.max_episodes, progress=True
+    )
     table = to_markdown(summarize(rows))
     print()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    header = (f"# CartPole-v1 time-to-solve\n\n{args.seeds} seeds, {os.cpu_count()} cores. "
-              "Median (min–max) over seeds; speed-up = the post loop's median wall time "
-              "over the method's.\n\n")
+    header = (
+        f"# CartPole-v1 time-to-solve\n\n{args.seeds} seeds, {os.cpu_count()} cores. "
+        "Median (min–max) over seeds; speed-up = the post loop's median wall time "
+        "over the method's.\n\n"
+    )
     (args.out / "cartpole.md").write_text(header + table + "\n", encoding="utf-8")
     with open(args.out / "cartpole.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))

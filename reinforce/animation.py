@@ -49,8 +49,17 @@ if TYPE_CHECKING:
     from matplotlib.patches import Rectangle
     from matplotlib.text import Text
 
-__all__ = ["CARTPOLE", "INVERTED_PENDULUM", "CartPoleDrawing", "CartPoleGeometry",
-           "animate_cartpole", "cartpole_html", "draw_cartpole", "frame_steps", "pole_tip"]
+__all__ = [
+    "CARTPOLE",
+    "INVERTED_PENDULUM",
+    "CartPoleDrawing",
+    "CartPoleGeometry",
+    "animate_cartpole",
+    "cartpole_html",
+    "draw_cartpole",
+    "frame_steps",
+    "pole_tip",
+]
 
 
 @dataclass(frozen=True)
@@ -77,21 +86,31 @@ class CartPoleGeometry:
         for name in ("x_index", "theta_index"):
             value = getattr(self, name)
             if not (is_integer(value) and 0 <= value < self.obs_dim):
-                raise ValueError(f"{name} must be an integer in [0, {self.obs_dim}), "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"{name} must be an integer in [0, {self.obs_dim}), got {value!r}"
+                )
         if self.x_index == self.theta_index:
-            raise ValueError(f"x_index and theta_index must differ, got {self.x_index} twice")
+            raise ValueError(
+                f"x_index and theta_index must differ, got {self.x_index} twice"
+            )
         for name in ("pole_length", "x_limit", "cart_width", "cart_height"):
             positive(name, getattr(self, name))
 
 
 #: Gymnasium's CartPole: full pole length 2 × 0.5; leaving |x| ≤ 2.4 ends the episode
-CARTPOLE = CartPoleGeometry(name="CartPole", x_index=0, theta_index=2, pole_length=1.0,
-                            x_limit=2.4)
+CARTPOLE = CartPoleGeometry(
+    name="CartPole", x_index=0, theta_index=2, pole_length=1.0, x_limit=2.4
+)
 #: Gymnasium's MuJoCo InvertedPendulum: a 0.6 pole on a rail of ±1 (a joint limit there)
-INVERTED_PENDULUM = CartPoleGeometry(name="InvertedPendulum", x_index=0, theta_index=1,
-                                     pole_length=0.6, x_limit=1.0, cart_width=0.2,
-                                     cart_height=0.12)
+INVERTED_PENDULUM = CartPoleGeometry(
+    name="InvertedPendulum",
+    x_index=0,
+    theta_index=1,
+    pole_length=0.6,
+    x_limit=1.0,
+    cart_width=0.2,
+    cart_height=0.12,
+)
 
 
 def _states(states: np.ndarray, geometry: CartPoleGeometry) -> np.ndarray:
@@ -102,14 +121,18 @@ def _states(states: np.ndarray, geometry: CartPoleGeometry) -> np.ndarray:
         s = s[None, :]
     D = geometry.obs_dim
     if s.ndim != 2 or s.shape[1] != D or s.shape[0] == 0:
-        raise ValueError(f"{geometry.name} states must have shape ({D},) or (T, {D}), T >= 1; "
-                         f"got {s.shape}")
+        raise ValueError(
+            f"{geometry.name} states must have shape ({D},) or (T, {D}), T >= 1; "
+            f"got {s.shape}"
+        )
     if not np.all(np.isfinite(s)):
         raise ValueError(f"{geometry.name} states must be finite")
     return s
 
 
-def pole_tip(state: np.ndarray, geometry: CartPoleGeometry = CARTPOLE) -> tuple[float, float]:
+def pole_tip(
+    state: np.ndarray, geometry: CartPoleGeometry = CARTPOLE
+) -> tuple[float, float]:
     """Where the tip of the pole is for one ``state`` (D,), with the pivot at height 0."""
     s = _states(state, geometry)[0]
     x, theta, L = s[geometry.x_index], s[geometry.theta_index], geometry.pole_length
@@ -136,8 +159,13 @@ class CartPoleDrawing:
         self.label.set_text(label)
 
 
-def draw_cartpole(ax: Axes, state: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
-                  label: str = "") -> CartPoleDrawing:
+def draw_cartpole(
+    ax: Axes,
+    state: np.ndarray,
+    *,
+    geometry: CartPoleGeometry = CARTPOLE,
+    label: str = "",
+) -> CartPoleDrawing:
     """Draw the track, the cart and the pole for one ``state`` (D,) on ``ax``."""
     from matplotlib.patches import Rectangle
 
@@ -152,7 +180,9 @@ def draw_cartpole(ax: Axes, state: np.ndarray, *, geometry: CartPoleGeometry = C
     ax.axhline(-g.cart_height / 2, color="0.5", linewidth=1)  # the track
     for edge in (-g.x_limit, g.x_limit):  # the end of the track
         ax.axvline(edge, color="C3", linestyle=":", linewidth=1)
-    cart = Rectangle((0.0, -g.cart_height / 2), g.cart_width, g.cart_height, color="0.25")
+    cart = Rectangle(
+        (0.0, -g.cart_height / 2), g.cart_width, g.cart_height, color="0.25"
+    )
     ax.add_patch(cart)
     (pole,) = ax.plot([], [], color="C1", linewidth=4, solid_capstyle="round")
     text = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", fontsize=9)
@@ -166,13 +196,21 @@ def frame_steps(T: int, every: int) -> np.ndarray:
     integer("every", every, low=1)
     integer("T", T, low=1)
     steps = np.arange(0, T, every)
-    return steps if steps[-1] == T - 1 else np.append(steps, T - 1)  # end on the final state
+    return (
+        steps if steps[-1] == T - 1 else np.append(steps, T - 1)
+    )  # end on the final state
 
 
-def animate_cartpole(states: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
-                     every: int = 1, interval: int = 40,
-                     figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
-                     title: str | None = None) -> FuncAnimation:
+def animate_cartpole(
+    states: np.ndarray,
+    *,
+    geometry: CartPoleGeometry = CARTPOLE,
+    every: int = 1,
+    interval: int = 40,
+    figsize: tuple[float, float] = (6.0, 2.4),
+    dpi: int = 72,
+    title: str | None = None,
+) -> FuncAnimation:
     """An animation of a recorded episode: one frame per ``every`` rows of ``states`` (T, D).
 
     The last state is always shown, so a failure is visible. ``interval`` is the time
@@ -182,9 +220,15 @@ def animate_cartpole(states: np.ndarray, *, geometry: CartPoleGeometry = CARTPOL
     return _animation(states, geometry, every, interval, figsize, dpi, title)[1]
 
 
-def _animation(states: np.ndarray, geometry: CartPoleGeometry, every: int, interval: int,
-               figsize: tuple[float, float], dpi: int,
-               title: str | None) -> tuple[Figure, FuncAnimation]:
+def _animation(
+    states: np.ndarray,
+    geometry: CartPoleGeometry,
+    every: int,
+    interval: int,
+    figsize: tuple[float, float],
+    dpi: int,
+    title: str | None,
+) -> tuple[Figure, FuncAnimation]:
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
@@ -201,17 +245,28 @@ def _animation(states: np.ndarray, geometry: CartPoleGeometry, every: int, inter
         drawing.update(s[t], f"step {t + 1} / {s.shape[0]}")
         return drawing.cart, drawing.pole, drawing.label
 
-    return fig, FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+    return fig, FuncAnimation(
+        fig, frame, frames=len(steps), interval=interval, blit=False
+    )
 
 
 #: matplotlib's player links the Font Awesome stylesheet for its button icons from a CDN
-_EXTERNAL_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
+_EXTERNAL_STYLESHEET = re.compile(
+    r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*'
+)
 
 
-def cartpole_html(states: np.ndarray, *, geometry: CartPoleGeometry = CARTPOLE,
-                  offline: bool = True, every: int = 1, interval: int = 40,
-                  figsize: tuple[float, float] = (6.0, 2.4), dpi: int = 72,
-                  title: str | None = None) -> str:
+def cartpole_html(
+    states: np.ndarray,
+    *,
+    geometry: CartPoleGeometry = CARTPOLE,
+    offline: bool = True,
+    every: int = 1,
+    interval: int = 40,
+    figsize: tuple[float, float] = (6.0, 2.4),
+    dpi: int = 72,
+    title: str | None = None,
+) -> str:
     """:func:`animate_cartpole` rendered as self-contained HTML: a JavaScript player with
     the PNG frames inlined. The figure is closed so a notebook does not show it twice.
 

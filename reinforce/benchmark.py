@@ -23,24 +23,41 @@ import numpy as np
 from .presets import preset
 from .train import train
 
-__all__ = ["METHODS", "post_loop", "run_benchmark", "summarize", "time_to_solve", "to_markdown"]
+__all__ = [
+    "METHODS",
+    "post_loop",
+    "run_benchmark",
+    "summarize",
+    "time_to_solve",
+    "to_markdown",
+]
 
 #: what the benchmark times: the post's loop, then the package's presets
 METHODS = ("post loop", "default", "fast", "sample-efficient")
 
 
-def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0,
-              H: int = 100, batch_size: int = 5, learning_rate: float = 1e-3,
-              gamma: float = 0.99, decay_rate: float = 0.99,
-              epsilon: float = 1e-5) -> dict:
+def post_loop(
+    seed: int,
+    *,
+    max_episodes: int = 10_000,
+    threshold: float = 475.0,
+    H: int = 100,
+    batch_size: int = 5,
+    learning_rate: float = 1e-3,
+    gamma: float = 0.99,
+    decay_rate: float = 0.99,
+    epsilon: float = 1e-5,
+) -> dict:
     """Train until the 100-episode mean length reaches ``threshold``; return the
     counts."""
     rng = np.random.default_rng(seed)
     env = gym.make("CartPole-v1")
     observation, _ = env.reset(seed=seed)
     D = observation.shape[0]
-    model = {"W1": rng.standard_normal((H, D)) / np.sqrt(D),
-             "W2": rng.standard_normal(H) / np.sqrt(H)}
+    model = {
+        "W1": rng.standard_normal((H, D)) / np.sqrt(D),
+        "W2": rng.standard_normal(H) / np.sqrt(H),
+    }
     grad_buffer = {k: np.zeros_like(v) for k, v in model.items()}
     cache = {k: np.zeros_like(v) for k, v in model.items()}
 
@@ -96,12 +113,18 @@ def post_loop(seed: int, *, max_episodes: int = 10_000, threshold: float = 475.0
                 break
             observation, _ = env.reset()
     env.close()
-    return {"seed": seed, "solved_at": solved_at, "episodes": len(lengths),
-            "env_steps": steps, "wall_seconds": time.perf_counter() - start}
+    return {
+        "seed": seed,
+        "solved_at": solved_at,
+        "episodes": len(lengths),
+        "env_steps": steps,
+        "wall_seconds": time.perf_counter() - start,
+    }
 
 
-
-def time_to_solve(method: str, seed: int, *, max_episodes: int = 10_000) -> dict[str, Any]:
+def time_to_solve(
+    method: str, seed: int, *, max_episodes: int = 10_000
+) -> dict[str, Any]:
     """Train with ``method`` (one of :data:`METHODS`) until CartPole-v1 is solved.
 
     Solved: the mean length of the last 100 episodes reaches 475. Returns one row:
@@ -113,16 +136,28 @@ def time_to_solve(method: str, seed: int, *, max_episodes: int = 10_000) -> dict
     if method == "post loop":
         row = post_loop(seed, max_episodes=max_episodes)
     else:
-        h = train(preset(method, seed=seed, max_episodes=max_episodes, stop_when_solved=True))
-        row = {"seed": seed, "solved_at": h.solved_at, "episodes": h.episodes,
-               "env_steps": h.env_steps, "wall_seconds": h.wall_seconds}
+        h = train(
+            preset(method, seed=seed, max_episodes=max_episodes, stop_when_solved=True)
+        )
+        row = {
+            "seed": seed,
+            "solved_at": h.solved_at,
+            "episodes": h.episodes,
+            "env_steps": h.env_steps,
+            "wall_seconds": h.wall_seconds,
+        }
     row["method"] = method
     row["steps_per_second"] = row["env_steps"] / row["wall_seconds"]
     return row
 
 
-def run_benchmark(seeds: Sequence[int], methods: Sequence[str] = METHODS, *,
-                  max_episodes: int = 10_000, progress: bool = False) -> list[dict[str, Any]]:
+def run_benchmark(
+    seeds: Sequence[int],
+    methods: Sequence[str] = METHODS,
+    *,
+    max_episodes: int = 10_000,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
     """Every method on every seed, one at a time (timings must not share the CPU).
 
     The methods take turns within each seed, so a change in machine load during the
@@ -134,12 +169,17 @@ def run_benchmark(seeds: Sequence[int], methods: Sequence[str] = METHODS, *,
             rows.append(time_to_solve(method, seed, max_episodes=max_episodes))
             if progress:
                 r = rows[-1]
-                print(f"  {method:>16}  seed {seed}: solved at {r['solved_at']}, "
-                      f"{r['wall_seconds']:.2f} s", flush=True)
+                print(
+                    f"  {method:>16}  seed {seed}: solved at {r['solved_at']}, "
+                    f"{r['wall_seconds']:.2f} s",
+                    flush=True,
+                )
     return rows
 
 
-def summarize(rows: Sequence[dict[str, Any]], baseline: str = "post loop") -> list[dict[str, Any]]:
+def summarize(
+    rows: Sequence[dict[str, Any]], baseline: str = "post loop"
+) -> list[dict[str, Any]]:
     """Per method: runs solved, and median (min, max) of each measure; wall-time ratio.
 
     ``speedup`` is the baseline's median wall time over this method's, both measured
@@ -150,8 +190,11 @@ def summarize(rows: Sequence[dict[str, Any]], baseline: str = "post loop") -> li
     medians = {}
     for m in methods:
         mine = [r for r in rows if r["method"] == m]
-        entry: dict[str, Any] = {"method": m, "runs": len(mine),
-                                 "solved": sum(r["solved_at"] is not None for r in mine)}
+        entry: dict[str, Any] = {
+            "method": m,
+            "runs": len(mine),
+            "solved": sum(r["solved_at"] is not None for r in mine),
+        }
         for key in ("episodes", "env_steps", "wall_seconds", "steps_per_second"):
             v = np.array([r[key] for r in mine], dtype=np.float64)
             entry[key] = (float(np.median(v)), float(v.min()), float(v.max()))
@@ -165,15 +208,19 @@ def summarize(rows: Sequence[dict[str, Any]], baseline: str = "post loop") -> li
 
 def to_markdown(summary: Sequence[dict[str, Any]]) -> str:
     """The summary as a markdown table: median (min–max) per cell."""
+
     def cell(t: tuple[float, float, float], fmt: str) -> str:
         return f"{t[0]:{fmt}} ({t[1]:{fmt}}–{t[2]:{fmt}})"
 
-    lines = ["| method | solved | episodes | env steps | wall s | steps/s | speed-up |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| method | solved | episodes | env steps | wall s | steps/s | speed-up |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for e in summary:
         speedup = "" if e["speedup"] is None else f"{e['speedup']:.1f}×"
         lines.append(
             f"| {e['method']} | {e['solved']}/{e['runs']} | {cell(e['episodes'], ',.0f')} | "
             f"{cell(e['env_steps'], ',.0f')} | {cell(e['wall_seconds'], '.2f')} | "
-            f"{cell(e['steps_per_second'], ',.0f')} | {speedup} |")
+            f"{cell(e['steps_per_second'], ',.0f')} | {speedup} |"
+        )
     return "\n".join(lines)

@@ -33,12 +33,18 @@ __all__ = ["atomic_write", "load_policy", "read_json", "save_policy"]
 FORMAT_VERSION = 1
 
 
-def atomic_write(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:
+def atomic_write(
+    path: Path, write: Callable[[IO[Any]], object], binary: bool = False
+) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it into
     place: a reader sees the old file or the new one, never half of one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        f = (
+            os.fdopen(fd, "wb")
+            if binary
+            else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        )
         with f:
             write(f)
             f.flush()
@@ -82,8 +88,10 @@ def check_finite_params(params: dict[str, np.ndarray], where: str) -> None:
     for name, value in params.items():
         if not np.all(np.isfinite(value)):
             bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-            raise ValueError(f"{where}: parameter {name!r} has {bad} non-finite "
-                             "(NaN or infinite) values")
+            raise ValueError(
+                f"{where}: parameter {name!r} has {bad} non-finite "
+                "(NaN or infinite) values"
+            )
 
 
 def save_policy(
@@ -121,17 +129,30 @@ def _read_params(npz: Path) -> dict[str, np.ndarray]:
                 raise ValueError("a single array, not an .npz archive")
             with data:
                 params = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile,
-            zlib.error) as err:
-        problem = "empty file" if npz.stat().st_size == 0 else f"{err}".replace("\n", " ")
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        KeyError,
+        MemoryError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as err:
+        problem = (
+            "empty file" if npz.stat().st_size == 0 else f"{err}".replace("\n", " ")
+        )
         raise ValueError(f"{npz}: not a readable .npz archive ({problem})") from None
     for name, value in params.items():
         if value.dtype.kind not in "fiu":
-            raise ValueError(f"{npz}: parameter {name!r} is not numeric (dtype {value.dtype})")
+            raise ValueError(
+                f"{npz}: parameter {name!r} is not numeric (dtype {value.dtype})"
+            )
     return params
 
 
-def load_policy(path: str | Path, env: gym.Env | None = None) -> tuple[Policy, dict[str, Any]]:
+def load_policy(
+    path: str | Path, env: gym.Env | None = None
+) -> tuple[Policy, dict[str, Any]]:
     """Load a policy saved by :func:`save_policy`; returns ``(policy, metadata)``.
 
     If ``env`` is given, its observation and action spaces must equal the saved ones.
@@ -140,11 +161,15 @@ def load_policy(path: str | Path, env: gym.Env | None = None) -> tuple[Policy, d
     """
     npz, meta = _paths(path)
     if not npz.is_file() or not meta.is_file():
-        raise FileNotFoundError(f"no saved policy at {npz} (needs {npz.name} and {meta.name})")
+        raise FileNotFoundError(
+            f"no saved policy at {npz} (needs {npz.name} and {meta.name})"
+        )
     info = read_json(meta, "the policy's description written by save_policy")
     if info.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{meta}: format_version {info.get('format_version')!r}, "
-                         f"expected {FORMAT_VERSION}")
+        raise ValueError(
+            f"{meta}: format_version {info.get('format_version')!r}, "
+            f"expected {FORMAT_VERSION}"
+        )
     for key in ("policy", "observation_space", "action_space"):
         if not isinstance(info.get(key), dict):
             raise ValueError(f"{meta}: {key!r} missing or not an object")
@@ -159,12 +184,24 @@ def load_policy(path: str | Path, env: gym.Env | None = None) -> tuple[Policy, d
     params = _read_params(npz)
     numbers = sum(int(np.size(v)) for v in params.values())
     for key, size in info["policy"].items():  # before any allocation of that size
-        if key in ("obs_dim", "hidden", "n_actions") and isinstance(size, int) and size > numbers:
-            raise ValueError(f"{meta}: {key} {size} cannot fit the {numbers} numbers in "
-                             f"{npz.name}")
+        if (
+            key in ("obs_dim", "hidden", "n_actions")
+            and isinstance(size, int)
+            and size > numbers
+        ):
+            raise ValueError(
+                f"{meta}: {key} {size} cannot fit the {numbers} numbers in {npz.name}"
+            )
     try:
         policy = policy_from_spec(info["policy"], params)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError, MemoryError) as err:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        OverflowError,
+        MemoryError,
+    ) as err:
         raise ValueError(f"{npz}: does not match {meta.name} ({err})") from None
     check_finite_params(policy.params, str(npz))
     return policy, info

@@ -41,7 +41,9 @@ def is_integer(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     """A real ``int``, ``float`` or NumPy scalar, and not a ``bool``."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
 
 
 def integer(name: str, value: Any, *, low: int | None = None) -> int:
@@ -86,7 +88,9 @@ def non_negative(name: str, value: Any) -> float:
     return x
 
 
-def interval(name: str, value: Any, low: float, high: float, *, closed: str = "both") -> float:
+def interval(
+    name: str, value: Any, low: float, high: float, *, closed: str = "both"
+) -> float:
     """A number in [low, high]; ``closed`` is ``"both"``, ``"low"`` ([low, high)),
     ``"high"`` ((low, high]) or ``"neither"`` ((low, high))."""
     left = "[" if closed in ("both", "low") else "("

@@ -38,7 +38,13 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .checkpoint import atomic_write, check_finite_params, load_policy, read_json, save_policy
+from .checkpoint import (
+    atomic_write,
+    check_finite_params,
+    load_policy,
+    read_json,
+    save_policy,
+)
 from .envs import make_env
 from .presets import PRESETS, preset
 from .rollout import run_episode
@@ -71,7 +77,8 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(
-            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+        )
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
@@ -115,20 +122,35 @@ def _flag(name: str) -> str:
     return "--env" if name == "env_id" else "--" + name.replace("_", "-")
 
 
-def _add_config_flags(parser: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
+def _add_config_flags(
+    parser: argparse.ArgumentParser, skip: Sequence[str] = ()
+) -> None:
     docs = field_docs(Config)
-    group = parser.add_argument_group("hyperparameters (defaults: the reference post's)")
+    group = parser.add_argument_group(
+        "hyperparameters (defaults: the reference post's)"
+    )
     for f in dataclasses.fields(Config):
         if f.name in skip:
             continue
         help_text = f"{docs.get(f.name, '')} (default: {f.default})".replace("%", "%%")
         if f.type == "bool":
-            group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
-                               default=argparse.SUPPRESS, help=help_text)
+            group.add_argument(
+                _flag(f.name),
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text,
+            )
         else:
             # SUPPRESS: only flags actually given override the preset
-            group.add_argument(_flag(f.name), dest=f.name, type=_PARSERS[str(f.type)],
-                               default=argparse.SUPPRESS, metavar=f.name.upper(), help=help_text)
+            group.add_argument(
+                _flag(f.name),
+                dest=f.name,
+                type=_PARSERS[str(f.type)],
+                default=argparse.SUPPRESS,
+                metavar=f.name.upper(),
+                help=help_text,
+            )
 
 
 TRAIN_EXAMPLE = """\
@@ -170,16 +192,28 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=TRAIN_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p_train.add_argument("--out", required=True, type=Path, metavar="DIR",
-                         help="directory for the results (new or empty; written under a temporary "
-                         "name and renamed into place when complete)")
-    p_train.add_argument("--overwrite", action="store_true",
-                         help="replace the run already in --out (the whole directory is "
-                         "swapped for the new one when it is complete)")
+    p_train.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="directory for the results (new or empty; written under a temporary "
+        "name and renamed into place when complete)",
+    )
+    p_train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (the whole directory is "
+        "swapped for the new one when it is complete)",
+    )
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
-    p_train.add_argument("--preset", default="default", metavar="NAME",
-                         help=f"start from a named preset, one of {', '.join(PRESETS)}; "
-                         "flags given explicitly override it (default: default, the post's)")
+    p_train.add_argument(
+        "--preset",
+        default="default",
+        metavar="NAME",
+        help=f"start from a named preset, one of {', '.join(PRESETS)}; "
+        "flags given explicitly override it (default: default, the post's)",
+    )
     _add_config_flags(p_train)
 
     p_eval = sub.add_parser(
@@ -190,11 +224,22 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EVALUATE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p_eval.add_argument("dir", type=Path, metavar="DIR", help="a directory written by `train`")
-    p_eval.add_argument("--episodes", type=int, default=10, metavar="N",
-                        help="number of episodes (default: 10)")
-    p_eval.add_argument("--seed", type=int, default=0, help="seed for the environment and "
-                        "the action sampling (default: 0)")
+    p_eval.add_argument(
+        "dir", type=Path, metavar="DIR", help="a directory written by `train`"
+    )
+    p_eval.add_argument(
+        "--episodes",
+        type=int,
+        default=10,
+        metavar="N",
+        help="number of episodes (default: 10)",
+    )
+    p_eval.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for the environment and the action sampling (default: 0)",
+    )
 
     p_sweep = sub.add_parser(
         "sweep",
@@ -208,26 +253,59 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SWEEP_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p_sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
-                         help="a hyperparameter and its values (repeatable; the grid is "
-                         "every combination)")
-    p_sweep.add_argument("--seeds", type=int, default=5, metavar="N",
-                         help="run every grid point with seeds 0..N-1 (default: 5)")
-    p_sweep.add_argument("--jobs", type=int, default=None, metavar="J",
-                         help="parallel runs (default: one per core, or every Dask worker)")
-    p_sweep.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
-                         help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.1:8786); "
-                         "its workers need this package installed")
-    p_sweep.add_argument("--out", required=True, type=Path, metavar="DIR",
-                         help="directory for the results (new, or a sweep to resume)")
-    p_sweep.add_argument("--overwrite", "--fresh", dest="overwrite", action="store_true",
-                         help="discard the sweep in --out (finished runs too) and start again; "
-                         "without it, the same sweep resumes and a different one is refused")
+    p_sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help="a hyperparameter and its values (repeatable; the grid is "
+        "every combination)",
+    )
+    p_sweep.add_argument(
+        "--seeds",
+        type=int,
+        default=5,
+        metavar="N",
+        help="run every grid point with seeds 0..N-1 (default: 5)",
+    )
+    p_sweep.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="J",
+        help="parallel runs (default: one per core, or every Dask worker)",
+    )
+    p_sweep.add_argument(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.1:8786); "
+        "its workers need this package installed",
+    )
+    p_sweep.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="directory for the results (new, or a sweep to resume)",
+    )
+    p_sweep.add_argument(
+        "--overwrite",
+        "--fresh",
+        dest="overwrite",
+        action="store_true",
+        help="discard the sweep in --out (finished runs too) and start again; "
+        "without it, the same sweep resumes and a different one is refused",
+    )
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    p_sweep.add_argument("--preset", default="default", metavar="NAME",
-                         help=f"base hyperparameters from a named preset, one of "
-                         f"{', '.join(PRESETS)}; the flags below and --grid override it "
-                         "(default: default)")
+    p_sweep.add_argument(
+        "--preset",
+        default="default",
+        metavar="NAME",
+        help=f"base hyperparameters from a named preset, one of "
+        f"{', '.join(PRESETS)}; the flags below and --grid override it "
+        "(default: default)",
+    )
     _add_config_flags(p_sweep, skip=("seed",))
     return parser
 
@@ -256,7 +334,9 @@ class Signals:
         self.armed = False
 
     def __enter__(self) -> Signals:
-        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        with contextlib.suppress(
+            ValueError
+        ):  # not the main thread: leave signals alone
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._saved[sig] = signal.signal(sig, self._handle)
         return self
@@ -271,28 +351,39 @@ def _out_path(out: Path) -> Path:
     if out.name in ("", ".", ".."):
         raise UsageError(f"--out {str(out)!r} must name a directory (not the root)")
     if len(os.fsencode(out.name)) > 255:  # NAME_MAX: found now, not after the training
-        raise UsageError(f"--out: the name {out.name[:20]!r}... is longer than 255 bytes")
+        raise UsageError(
+            f"--out: the name {out.name[:20]!r}... is longer than 255 bytes"
+        )
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a directory")
     for parent in out.parents:
         if parent.exists() and not parent.is_dir():
-            raise UsageError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a directory")
+            raise UsageError(
+                f"--out {str(out)!r}: {str(parent)!r} is a file, not a directory"
+            )
     return out
 
 
 def _sibling(out: Path, kind: str) -> Path:
     """A new empty directory ``.<name>.<pid>.<random>.<kind>`` beside ``out``."""
-    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.{os.getpid()}.",
-                                 suffix=f".{kind}"))
+    return Path(
+        tempfile.mkdtemp(
+            dir=out.parent, prefix=f".{out.name[:64]}.{os.getpid()}.", suffix=f".{kind}"
+        )
+    )
 
 
 def _remove_leftovers(out: Path) -> None:
     """Delete what a killed train (SIGKILL, power cut) left beside ``out``: its partial run,
     or the old run it was swapping out. Only those of processes no longer running."""
     for path in out.parent.glob(f".{glob.escape(out.name[:64])}.*.*"):
-        parts = path.name[len(out.name[:64]) + 2:].split(".")  # pid, random, kind
-        if (len(parts) == 3 and parts[0].isdigit() and parts[2] in ("partial", "old")
-                and not _alive(int(parts[0]))):
+        parts = path.name[len(out.name[:64]) + 2 :].split(".")  # pid, random, kind
+        if (
+            len(parts) == 3
+            and parts[0].isdigit()
+            and parts[2] in ("partial", "old")
+            and not _alive(int(parts[0]))
+        ):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -325,8 +416,10 @@ def _swap_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
         if not overwrite:  # another process filled it while this one trained
             kept = out.with_name(f"{out.name}.{os.getpid()}")
             os.replace(tmp, kept)
-            raise OSError(f"--out {str(out)!r} was filled by another process meanwhile; "
-                          f"this run is in {str(kept)!r}")
+            raise OSError(
+                f"--out {str(out)!r} was filled by another process meanwhile; "
+                f"this run is in {str(kept)!r}"
+            )
         old = _sibling(out, "old")
         os.replace(out, old / "run")
     elif out.is_dir():
@@ -347,8 +440,9 @@ def _check_env(env_id: str, max_steps: int | None) -> None:
     try:
         make_env(env_id, max_steps=max_steps).close()
     except ImportError as err:
-        raise UsageError(f"--env {env_id!r} needs a package that is not installed ({err})"
-                         ) from None
+        raise UsageError(
+            f"--env {env_id!r} needs a package that is not installed ({err})"
+        ) from None
 
 
 # ---------------------------------------------------------------- train
@@ -358,20 +452,27 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
     if not out.is_dir() or not any(out.iterdir()):
         return
     if not overwrite:
-        raise UsageError(f"--out {str(out)!r} is not empty; pass --overwrite to replace the "
-                         "run in it")
+        raise UsageError(
+            f"--out {str(out)!r} is not empty; pass --overwrite to replace the "
+            "run in it"
+        )
     if not (out / "config.json").is_file():
-        raise UsageError(f"--out {str(out)!r} holds no run written by train (no config.json); "
-                         "--overwrite replaces only a run directory: choose a new --out")
+        raise UsageError(
+            f"--out {str(out)!r} holds no run written by train (no config.json); "
+            "--overwrite replaces only a run directory: choose a new --out"
+        )
 
 
 def _write_history_csv(path: Path, history: History) -> None:
     """One row per episode: episode, length, return, rolling mean of returns (numbers)."""
     rolling = history.rolling_mean()
     lines = ["episode,length,return,rolling_mean\n"]
-    lines += [f"{i + 1},{int(n)},{float(r)!r},{float(m)!r}\n"
-              for i, (n, r, m) in enumerate(zip(history.lengths, history.returns, rolling,
-                                                strict=True))]
+    lines += [
+        f"{i + 1},{int(n)},{float(r)!r},{float(m)!r}\n"
+        for i, (n, r, m) in enumerate(
+            zip(history.lengths, history.returns, rolling, strict=True)
+        )
+    ]
     atomic_write(path, lambda f: f.write("".join(lines)))
 
 
@@ -383,29 +484,44 @@ def _write_results(out: Path, history: History, summary: dict[str, Any]) -> None
     env = make_env(history.config.env_id, max_steps=history.config.max_steps)
     try:
         assert history.policy is not None
-        save_policy(out / "policy.npz", history.policy, env.observation_space, env.action_space,
-                    history.config.to_dict())
+        save_policy(
+            out / "policy.npz",
+            history.policy,
+            env.observation_space,
+            env.action_space,
+            history.config.to_dict(),
+        )
     finally:
         env.close()
     _write_history_csv(out / "history.csv", history)
     fig = Figure(figsize=(8, 4), layout="constrained")
     plot_learning_curve(history, fig.add_subplot())
-    atomic_write(out / "learning_curve.png", lambda f: fig.savefig(f, format="png", dpi=120),
-                 binary=True)
-    _write_json(out / "summary.json", summary)  # last: its presence marks a complete run
+    atomic_write(
+        out / "learning_curve.png",
+        lambda f: fig.savefig(f, format="png", dpi=120),
+        binary=True,
+    )
+    _write_json(
+        out / "summary.json", summary
+    )  # last: its presence marks a complete run
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
-             if hasattr(args, f.name)}
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(Config)
+        if hasattr(args, f.name)
+    }
     config = preset(args.preset, **given)  # validates every hyperparameter
     _check_env(config.env_id, config.max_steps)
     out = _out_path(args.out)
     _check_out_dir(out, args.overwrite)
     if config.max_episodes < config.batch_size:
-        print(f"reinforce: warning: max_episodes {config.max_episodes} < batch_size "
-              f"{config.batch_size}: no update is made, the saved policy is the untrained one",
-              file=sys.stderr)
+        print(
+            f"reinforce: warning: max_episodes {config.max_episodes} < batch_size "
+            f"{config.batch_size}: no update is made, the saved policy is the untrained one",
+            file=sys.stderr,
+        )
 
     from tqdm.auto import tqdm
 
@@ -413,14 +529,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
         tmp = _make_temp_dir(out)  # an unwritable --out fails here, before any training
         try:
             _write_json(tmp / "config.json", config.to_dict())
-            with tqdm(total=config.max_episodes, unit="ep", disable=args.quiet or None,
-                      dynamic_ncols=True) as bar:
+            with tqdm(
+                total=config.max_episodes,
+                unit="ep",
+                disable=args.quiet or None,
+                dynamic_ncols=True,
+            ) as bar:
 
                 def progress(history: History) -> None:
                     bar.update(1)
                     if history.episodes % 10 == 0:
-                        bar.set_postfix(mean100=f"{history.rolling_mean()[-1]:.1f}",
-                                        refresh=False)
+                        bar.set_postfix(
+                            mean100=f"{history.rolling_mean()[-1]:.1f}", refresh=False
+                        )
 
                 history = train(config, progress, catch_interrupt=True)
             signals.hold()  # from here on, signals wait until the run is in place
@@ -429,31 +550,50 @@ def _cmd_train(args: argparse.Namespace) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _finish_train(config: Config, history: History, tmp: Path, out: Path, overwrite: bool,
-                  signals: Signals) -> int:
+def _finish_train(
+    config: Config,
+    history: History,
+    tmp: Path,
+    out: Path,
+    overwrite: bool,
+    signals: Signals,
+) -> int:
     diverged = bool(getattr(history, "diverged", False))
     assert history.policy is not None
     if not diverged:  # a loop that does not yet stop on divergence
         try:
             check_finite_params(history.policy.params, "policy")
         except ValueError:
-            print(f"reinforce: error: training diverged (non-finite weights after "
-                  f"{history.updates} updates); nothing saved", file=sys.stderr)
+            print(
+                f"reinforce: error: training diverged (non-finite weights after "
+                f"{history.updates} updates); nothing saved",
+                file=sys.stderr,
+            )
             return EXIT_FAILURE
     summary = {**history.summary(), "diverged": diverged}
     _write_results(tmp, history, summary)
     _swap_into_place(tmp, out, overwrite)
     s = summary
-    solved = "not solved" if s["solved_at_episode"] is None else \
-        f"solved at episode {s['solved_at_episode']}"
-    print(f"{config.env_id} seed {config.seed}: {solved}; {s['episodes']} episodes, "
-          f"{s['env_steps']} steps, {s['wall_seconds']:.1f} s -> {out}")
+    solved = (
+        "not solved"
+        if s["solved_at_episode"] is None
+        else f"solved at episode {s['solved_at_episode']}"
+    )
+    print(
+        f"{config.env_id} seed {config.seed}: {solved}; {s['episodes']} episodes, "
+        f"{s['env_steps']} steps, {s['wall_seconds']:.1f} s -> {out}"
+    )
     if diverged:
-        print(f"reinforce: diverged: an update made a weight non-finite; kept the last finite "
-              f"policy (after {history.updates} updates) in {out}", file=sys.stderr)
+        print(
+            f"reinforce: diverged: an update made a weight non-finite; kept the last finite "
+            f"policy (after {history.updates} updates) in {out}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     if history.interrupted or signals.count:
-        print(f"interrupted: kept {history.episodes} episodes in {out}", file=sys.stderr)
+        print(
+            f"interrupted: kept {history.episodes} episodes in {out}", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
     return 0
 
@@ -466,12 +606,16 @@ def read_run_config(run_dir: Path) -> Config:
     complete configuration written by ``train``."""
     config_file = run_dir / "config.json"
     if not config_file.is_file():
-        raise UsageError(f"{str(run_dir)!r} has no config.json: not a directory written by train")
+        raise UsageError(
+            f"{str(run_dir)!r} has no config.json: not a directory written by train"
+        )
     values = read_json(config_file, "the run's configuration written by train")
     missing = sorted({f.name for f in dataclasses.fields(Config)} - set(values))
     if missing:
-        raise ValueError(f"{config_file}: not a configuration written by train "
-                         f"(missing {', '.join(missing)})")
+        raise ValueError(
+            f"{config_file}: not a configuration written by train "
+            f"(missing {', '.join(missing)})"
+        )
     try:
         return Config.from_dict(values)
     except (ValueError, TypeError) as err:
@@ -491,21 +635,31 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         policy, info = load_policy(args.dir / "policy.npz", env)
         if info.get("config") not in (None, config.to_dict()):
-            raise ValueError(f"{args.dir / 'policy.json'}: its config differs from "
-                             "config.json: the files come from different runs")
+            raise ValueError(
+                f"{args.dir / 'policy.json'}: its config differs from "
+                "config.json: the files come from different runs"
+            )
         rng = np.random.default_rng(args.seed)
         episodes = [
-            run_episode(env, policy, rng, seed=args.seed if i == 0 else None,
-                        max_steps=config.max_steps, episode=i + 1)
+            run_episode(
+                env,
+                policy,
+                rng,
+                seed=args.seed if i == 0 else None,
+                max_steps=config.max_steps,
+                episode=i + 1,
+            )
             for i in range(args.episodes)
         ]
     finally:
         env.close()
     lengths = np.array([e.length for e in episodes], dtype=np.float64)
     returns = np.array([e.total_reward for e in episodes])
-    print(f"{config.env_id}, {args.episodes} episodes: "
-          f"length {lengths.mean():.1f} ± {lengths.std():.1f}, "
-          f"return {returns.mean():.2f} ± {returns.std():.2f}")
+    print(
+        f"{config.env_id}, {args.episodes} episodes: "
+        f"length {lengths.mean():.1f} ± {lengths.std():.1f}, "
+        f"return {returns.mean():.2f} ± {returns.std():.2f}"
+    )
     return 0
 
 
@@ -513,7 +667,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _parse_bool(text: str) -> bool:
-    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    words = {
+        "true": True,
+        "yes": True,
+        "1": True,
+        "false": False,
+        "no": False,
+        "0": False,
+    }
     if text.lower() not in words:
         raise ValueError(text)
     return words[text.lower()]
@@ -537,12 +698,18 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
             raise UsageError("--grid: seed is not a grid parameter; use --seeds N")
         if name not in fields:
             choices = ", ".join(sorted(set(fields) - {"seed"}))
-            raise UsageError(f"--grid: unknown hyperparameter {name!r} (choose from {choices})")
+            raise UsageError(
+                f"--grid: unknown hyperparameter {name!r} (choose from {choices})"
+            )
         if name in grid:
-            raise UsageError(f"--grid: {name} given twice; list all its values in one --grid")
+            raise UsageError(
+                f"--grid: {name} given twice; list all its values in one --grid"
+            )
         texts = [v.strip() for v in values.split(",")]
         if not values.strip() or any(not v for v in texts):
-            raise UsageError(f"--grid {spec!r}: expected NAME=V1,V2,... with no empty value")
+            raise UsageError(
+                f"--grid {spec!r}: expected NAME=V1,V2,... with no empty value"
+            )
         parse = _parse_bool if fields[name] == "bool" else _PARSERS[fields[name]]
         parsed = []
         for text in texts:
@@ -550,7 +717,9 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
                 parsed.append(parse(text))
             except ValueError:
                 kind = fields[name].replace(" | None", " or none")
-                raise UsageError(f"--grid {name}: cannot parse {text!r} as {kind}") from None
+                raise UsageError(
+                    f"--grid {name}: cannot parse {text!r} as {kind}"
+                ) from None
         grid[name] = parsed
     return grid
 
@@ -568,8 +737,13 @@ def _write_sweep_plot(path: Path, result: Any) -> None:
     if result.params:
         # runs stopped when solved all end near the threshold: compare how long they took
         stop = all(c.stop_when_solved for c in result.configs.values())
-        plot_sweep(result, result.params[0], "episodes" if stop else "final_rolling_mean",
-                   rng=np.random.default_rng(0), ax=axes[2])
+        plot_sweep(
+            result,
+            result.params[0],
+            "episodes" if stop else "final_rolling_mean",
+            rng=np.random.default_rng(0),
+            ax=axes[2],
+        )
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110), binary=True)
 
 
@@ -581,14 +755,18 @@ def check_jobs(jobs: int | None, dask: bool) -> None:
     cores = os.cpu_count() or 1
     if dask:
         if not 1 <= jobs <= MAX_DASK_JOBS:
-            raise UsageError(f"--jobs must be between 1 and {MAX_DASK_JOBS} with "
-                             f"--dask-scheduler, got {jobs}")
+            raise UsageError(
+                f"--jobs must be between 1 and {MAX_DASK_JOBS} with "
+                f"--dask-scheduler, got {jobs}"
+            )
         return
     cap = JOBS_PER_CORE * cores
     if not (1 <= jobs <= cap or -cores <= jobs <= -1):
-        raise UsageError(f"--jobs must be between 1 and {cap} ({JOBS_PER_CORE} per core on "
-                         f"this machine's {cores}), or -1 to -{cores} (all cores but n-1), "
-                         f"got {jobs}")
+        raise UsageError(
+            f"--jobs must be between 1 and {cap} ({JOBS_PER_CORE} per core on "
+            f"this machine's {cores}), or -1 to -{cores} (all cores but n-1), "
+            f"got {jobs}"
+        )
 
 
 def _dask_client(address: str) -> Any:
@@ -597,7 +775,9 @@ def _dask_client(address: str) -> Any:
     try:
         return connect_dask(address, DASK_HANDSHAKE_SECONDS)
     except ImportError as err:
-        raise UsageError(f"--dask-scheduler needs the 'distributed' package ({err})") from None
+        raise UsageError(
+            f"--dask-scheduler needs the 'distributed' package ({err})"
+        ) from None
     except (OSError, ValueError, TypeError) as err:
         raise UsageError(f"--dask-scheduler {address!r}: {err}") from None
 
@@ -615,32 +795,63 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     check_jobs(args.jobs, args.dask_scheduler is not None)
     runs = math.prod(len(v) for v in grid.values()) * args.seeds
     if runs > MAX_SWEEP_RUNS:
-        raise UsageError(f"--grid and --seeds ask for {runs:,} runs; at most "
-                         f"{MAX_SWEEP_RUNS:,} in one sweep")
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
-             if f.name != "seed" and hasattr(args, f.name)}
+        raise UsageError(
+            f"--grid and --seeds ask for {runs:,} runs; at most "
+            f"{MAX_SWEEP_RUNS:,} in one sweep"
+        )
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(Config)
+        if f.name != "seed" and hasattr(args, f.name)
+    }
     base = preset(args.preset, **given)  # validates the base hyperparameters
-    tasks = plan(base, expand_grid(grid), list(range(args.seeds)))  # validates every Config
-    for env_id, max_steps in dict.fromkeys((t.config.env_id, t.config.max_steps) for t in tasks):
+    tasks = plan(
+        base, expand_grid(grid), list(range(args.seeds))
+    )  # validates every Config
+    for env_id, max_steps in dict.fromkeys(
+        (t.config.env_id, t.config.max_steps) for t in tasks
+    ):
         _check_env(env_id, max_steps)  # validates every environment
-    short = sorted({(t.config.max_episodes, t.config.batch_size) for t in tasks
-                    if t.config.max_episodes < t.config.batch_size})
+    short = sorted(
+        {
+            (t.config.max_episodes, t.config.batch_size)
+            for t in tasks
+            if t.config.max_episodes < t.config.batch_size
+        }
+    )
     if short:
-        print(f"reinforce: warning: max_episodes {short[0][0]} < batch_size {short[0][1]}: "
-              "such runs make no update", file=sys.stderr)
+        print(
+            f"reinforce: warning: max_episodes {short[0][0]} < batch_size {short[0][1]}: "
+            "such runs make no update",
+            file=sys.stderr,
+        )
     out = _out_path(args.out)
-    if (out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir())
-            and not (out / "sweep.json").is_file()):
-        raise UsageError(f"--out {str(out)!r} is not empty and holds no sweep; "
-                         "choose a new directory")
+    if (
+        out.is_dir()
+        and any(p.name != LOCK_NAME for p in out.iterdir())
+        and not (out / "sweep.json").is_file()
+    ):
+        raise UsageError(
+            f"--out {str(out)!r} is not empty and holds no sweep; "
+            "choose a new directory"
+        )
     client = None if args.dask_scheduler is None else _dask_client(args.dask_scheduler)
     try:
         with Signals() as signals, warnings.catch_warnings():
             warnings.simplefilter("always", SweepWarning)
             warnings.showwarning = _show_warning  # one line each, no source excerpt
-            result = sweep(base, grid, args.seeds, out=out, n_jobs=args.jobs, scheduler=client,
-                           fresh=args.overwrite, exclusive=True, progress=not args.quiet,
-                           catch_interrupt=True)
+            result = sweep(
+                base,
+                grid,
+                args.seeds,
+                out=out,
+                n_jobs=args.jobs,
+                scheduler=client,
+                fresh=args.overwrite,
+                exclusive=True,
+                progress=not args.quiet,
+                catch_interrupt=True,
+            )
             signals.hold()
             if result.rows:
                 _write_sweep_plot(out / "sweep.png", result)
@@ -648,20 +859,27 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     rng = np.random.default_rng(0)  # the bootstrap's, so the report is reproducible
-    final = {result.label(p): e for p, e in result.aggregate("final_rolling_mean", rng=rng)}
+    final = {
+        result.label(p): e for p, e in result.aggregate("final_rolling_mean", rng=rng)
+    }
     for point in result.points:
         rows = result.select(point, errors=True)
         failed = sum(r["error"] is not None for r in rows)
         text = f"{result.label(point)}: {len(rows)} runs"
         if len(rows) > failed:
-            text += (f", episodes to solve (median) {result.solve_time(point, rng=rng)}, "
-                     f"final mean return (IQM) {final[result.label(point)]}")
+            text += (
+                f", episodes to solve (median) {result.solve_time(point, rng=rng)}, "
+                f"final mean return (IQM) {final[result.label(point)]}"
+            )
         if failed:
             text += f", {failed} failed"
         print(text)
     print(f"{len(result.rows)} runs ({result.computed} new) -> {out / 'results.csv'}")
     if result.interrupted or signals.count:
-        print(f"interrupted: kept {len(result.rows)} finished runs in {out}", file=sys.stderr)
+        print(
+            f"interrupted: kept {len(result.rows)} finished runs in {out}",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     return 1 if any(r["error"] is not None for r in result.rows) else 0
 
@@ -698,5 +916,12 @@ def _fail(message: str) -> None:
     """Print ``message`` as exactly one line: line breaks become spaces, and other control
     characters (from a bad argument, say) are shown escaped."""
     text = message.replace("\r\n", " ").replace("\n", " ")
-    print("".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" else
-                  c.encode("unicode_escape").decode("ascii") for c in text), file=sys.stderr)
+    print(
+        "".join(
+            c
+            if c == " " or unicodedata.category(c)[0] not in "CZ"
+            else c.encode("unicode_escape").decode("ascii")
+            for c in text
+        ),
+        file=sys.stderr,
+    )

@@ -110,10 +110,15 @@ class Config:
             "optimizer": choice("optimizer", self.optimizer, OPTIMIZERS),
             "baseline": choice("baseline", self.baseline, BASELINES),
             "credit": choice("credit", self.credit, CREDITS),
-            "solved_threshold": optional_number("solved_threshold", self.solved_threshold),
+            "solved_threshold": optional_number(
+                "solved_threshold", self.solved_threshold
+            ),
             "stop_when_solved": flag("stop_when_solved", self.stop_when_solved),
         }
-        for name, value in valid.items():  # plain Python values: to_dict() is JSON-ready
+        for (
+            name,
+            value,
+        ) in valid.items():  # plain Python values: to_dict() is JSON-ready
             object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> Config:

@@ -48,13 +48,30 @@ def _canvas(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> N
     ax.axis("off")
 
 
-def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *,
-           color: str = FORWARD, rad: float = 0.0, **kw: Any) -> None:
+def _arrow(
+    ax: Axes,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    *,
+    color: str = FORWARD,
+    rad: float = 0.0,
+    **kw: Any,
+) -> None:
     """An arrow from ``start`` to ``end`` (an annotation without text)."""
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": "-|>", "color": color, "linewidth": 1.3,
-                            "shrinkA": 0, "shrinkB": 0,
-                            "connectionstyle": f"arc3,rad={rad}", **kw})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "linewidth": 1.3,
+            "shrinkA": 0,
+            "shrinkB": 0,
+            "connectionstyle": f"arc3,rad={rad}",
+            **kw,
+        },
+    )
 
 
 # ------------------------------------------------------------------ the chapter map
@@ -72,7 +89,9 @@ def chapter_levels(prerequisites: Mapping[str, Sequence[str]]) -> dict[str, int]
 
     def level(name: str, path: tuple[str, ...]) -> int:
         if name in path:
-            raise ValueError(f"prerequisites form a cycle: {' -> '.join((*path, name))}")
+            raise ValueError(
+                f"prerequisites form a cycle: {' -> '.join((*path, name))}"
+            )
         if name not in levels:
             needs = prerequisites[name]
             levels[name] = 1 + max((level(n, (*path, name)) for n in needs), default=-1)
@@ -83,8 +102,9 @@ def chapter_levels(prerequisites: Mapping[str, Sequence[str]]) -> dict[str, int]
     return levels
 
 
-def plot_chapter_map(prerequisites: Mapping[str, Sequence[str]],
-                     ax: Axes | None = None) -> Axes:
+def plot_chapter_map(
+    prerequisites: Mapping[str, Sequence[str]], ax: Axes | None = None
+) -> Axes:
     """Chapters as boxes in rows by :func:`chapter_levels`, an arrow from each prerequisite.
 
     ``prerequisites`` maps a chapter's short title to the titles it builds on, in reading
@@ -100,9 +120,12 @@ def plot_chapter_map(prerequisites: Mapping[str, Sequence[str]],
     for depth in sorted(rows):
         names = rows[depth]
         # each box wants to sit under the mean of its prerequisites (reading order breaks ties)
-        want = [float(np.mean([pos[n][0] for n in prerequisites[name]]))
-                if prerequisites[name] else gap * (i - (len(names) - 1) / 2)
-                for i, name in enumerate(names)]
+        want = [
+            float(np.mean([pos[n][0] for n in prerequisites[name]]))
+            if prerequisites[name]
+            else gap * (i - (len(names) - 1) / 2)
+            for i, name in enumerate(names)
+        ]
         order = sorted(range(len(names)), key=lambda i: want[i])  # stable
         row = [want[i] for i in order]
         for k in range(1, len(row)):  # push apart, left to right
@@ -132,22 +155,57 @@ def plot_agent_environment_loop(ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax, (7, 3.2))
     _canvas(ax, (0, 10), (0, 4.6))
-    ax.text(5, 3.7, "agent\npolicy $\\pi_\\theta(a \\mid s)$", ha="center", va="center",
-            fontsize=11, bbox=BOX)
-    ax.text(5, 0.9, "environment\n$P(s' \\mid s, a)$, $R(s, a)$", ha="center", va="center",
-            fontsize=11, bbox=BOX)
+    ax.text(
+        5,
+        3.7,
+        "agent\npolicy $\\pi_\\theta(a \\mid s)$",
+        ha="center",
+        va="center",
+        fontsize=11,
+        bbox=BOX,
+    )
+    ax.text(
+        5,
+        0.9,
+        "environment\n$P(s' \\mid s, a)$, $R(s, a)$",
+        ha="center",
+        va="center",
+        fontsize=11,
+        bbox=BOX,
+    )
     _arrow(ax, (6.9, 3.7), (6.9, 0.9), rad=-0.6)
-    ax.text(8.7, 2.3, "action $a_t$\n(drawn at random)", ha="center", va="center", fontsize=10)
+    ax.text(
+        8.7,
+        2.3,
+        "action $a_t$\n(drawn at random)",
+        ha="center",
+        va="center",
+        fontsize=10,
+    )
     _arrow(ax, (3.1, 0.9), (3.1, 3.7), rad=-0.6)
-    ax.text(1.3, 2.3, "reward $r_t$\nnext state $s_{t+1}$", ha="center", va="center",
-            fontsize=10)
-    ax.text(5, 2.3, "$t \\to t + 1$ until the episode\nends (fails or times out)",
-            ha="center", va="center", fontsize=9, color="0.35")
+    ax.text(
+        1.3,
+        2.3,
+        "reward $r_t$\nnext state $s_{t+1}$",
+        ha="center",
+        va="center",
+        fontsize=10,
+    )
+    ax.text(
+        5,
+        2.3,
+        "$t \\to t + 1$ until the episode\nends (fails or times out)",
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="0.35",
+    )
     return ax
 
 
-def plot_policy_network(ax: Axes | None = None, *, n_inputs: int = 4,
-                        n_hidden: int = 5) -> Axes:
+def plot_policy_network(
+    ax: Axes | None = None, *, n_inputs: int = 4, n_hidden: int = 5
+) -> Axes:
     """The Bernoulli policy network (eq-forward) with its backward pass (eq-backward).
 
     Grey: the forward pass s → h = max(0, W₁s) → z = w₂ᵀh → p = σ(z). Red: the backward pass,
@@ -155,14 +213,18 @@ def plot_policy_network(ax: Axes | None = None, *, n_inputs: int = 4,
     ``n_hidden`` units stand for the network's H.
     """
     if n_inputs < 1 or n_hidden < 1:
-        raise ValueError(f"n_inputs and n_hidden must be >= 1, got {n_inputs}, {n_hidden}")
+        raise ValueError(
+            f"n_inputs and n_hidden must be >= 1, got {n_inputs}, {n_hidden}"
+        )
     from matplotlib.patches import Circle
 
     ax = _axes(ax, (9, 4.8))
     _canvas(ax, (-1.2, 11.2), (-2.6, 4.4))
 
     def column(x: float, n: int) -> list[tuple[float, float]]:
-        return [(x, 1.0 - 2.8 * (i - (n - 1) / 2) / max(n - 1, 1)) for i in range(n)]  # top down
+        return [
+            (x, 1.0 - 2.8 * (i - (n - 1) / 2) / max(n - 1, 1)) for i in range(n)
+        ]  # top down
 
     inputs, hidden = column(0.5, n_inputs), column(4.0, n_hidden)
     z_at, p_at = (7.0, 1.0), (9.5, 1.0)
@@ -171,9 +233,13 @@ def plot_policy_network(ax: Axes | None = None, *, n_inputs: int = 4,
             ax.plot([a[0], b[0]], [a[1], b[1]], color="0.75", linewidth=0.7, zorder=1)
     for b in hidden:
         ax.plot([b[0], z_at[0]], [b[1], z_at[1]], color="0.6", linewidth=0.9, zorder=1)
-    ax.plot([z_at[0], p_at[0]], [z_at[1], p_at[1]], color="0.6", linewidth=0.9, zorder=1)
+    ax.plot(
+        [z_at[0], p_at[0]], [z_at[1], p_at[1]], color="0.6", linewidth=0.9, zorder=1
+    )
     for x, y in [*inputs, *hidden, z_at, p_at]:
-        ax.add_patch(Circle((x, y), 0.28, facecolor="white", edgecolor=FORWARD, zorder=2))
+        ax.add_patch(
+            Circle((x, y), 0.28, facecolor="white", edgecolor=FORWARD, zorder=2)
+        )
     for i, (x, y) in enumerate(inputs):
         ax.text(x - 0.45, y, f"$s_{i + 1}$", ha="right", va="center", fontsize=10)
     ax.text(z_at[0], z_at[1], "$z$", ha="center", va="center", fontsize=10, zorder=3)
@@ -181,23 +247,51 @@ def plot_policy_network(ax: Axes | None = None, *, n_inputs: int = 4,
     ax.text(0.5, 3.7, "state $s$", ha="center", fontsize=10)
     ax.text(4.0, 3.7, "hidden $h = \\max(0, W_1 s)$", ha="center", fontsize=10)
     ax.text(7.0, 2.0, "logit\n$z = w_2^\\top h$", ha="center", fontsize=10)
-    ax.text(9.5, 2.0, "$p = \\sigma(z)$\n$= \\pi_\\theta(1 \\mid s)$", ha="center",
-            fontsize=10)
+    ax.text(
+        9.5,
+        2.0,
+        "$p = \\sigma(z)$\n$= \\pi_\\theta(1 \\mid s)$",
+        ha="center",
+        fontsize=10,
+    )
     ax.text(2.25, 2.8, "$W_1$", ha="center", fontsize=10, color=FORWARD)
     ax.text(5.6, 2.3, "$w_2$", ha="center", fontsize=10, color=FORWARD)
     _arrow(ax, (0.2, 4.25), (9.8, 4.25))
-    ax.text(5, 4.32, "forward pass", ha="center", va="bottom", fontsize=9, color=FORWARD)
+    ax.text(
+        5, 4.32, "forward pass", ha="center", va="bottom", fontsize=9, color=FORWARD
+    )
     # the backward pass, right to left, below the network
     _arrow(ax, (9.5, 0.6), (7.3, -0.9), color=BACKWARD, rad=-0.2)
-    ax.text(9.3, -1.0, "$\\delta = w\\,(a - p)$", ha="center", va="top", fontsize=10,
-            color=BACKWARD)
+    ax.text(
+        9.3,
+        -1.0,
+        "$\\delta = w\\,(a - p)$",
+        ha="center",
+        va="top",
+        fontsize=10,
+        color=BACKWARD,
+    )
     _arrow(ax, (7.0, -0.9), (4.3, -0.9), color=BACKWARD)
-    ax.text(5.65, -1.05, "$\\partial L / \\partial w_2 = \\delta\\, h$", ha="center",
-            va="top", fontsize=10, color=BACKWARD)
+    ax.text(
+        5.65,
+        -1.05,
+        "$\\partial L / \\partial w_2 = \\delta\\, h$",
+        ha="center",
+        va="top",
+        fontsize=10,
+        color=BACKWARD,
+    )
     _arrow(ax, (4.0, -0.9), (0.8, -0.9), color=BACKWARD)
-    ax.text(2.4, -1.05, "$\\partial L / \\partial W_1 = "
-            "(\\delta\\, w_2 \\odot \\mathbb{1}[h > 0])\\, s^\\top$",
-            ha="center", va="top", fontsize=10, color=BACKWARD)
+    ax.text(
+        2.4,
+        -1.05,
+        "$\\partial L / \\partial W_1 = "
+        "(\\delta\\, w_2 \\odot \\mathbb{1}[h > 0])\\, s^\\top$",
+        ha="center",
+        va="top",
+        fontsize=10,
+        color=BACKWARD,
+    )
     ax.text(5, -2.2, "backward pass", ha="center", fontsize=9, color=BACKWARD)
     return ax
 
@@ -205,8 +299,11 @@ def plot_policy_network(ax: Axes | None = None, *, n_inputs: int = 4,
 # ------------------------------------------------------------------ the update as a picture
 
 
-def plot_reinforce_update(rewards: Sequence[float] | np.ndarray, gamma: float,
-                          axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+def plot_reinforce_update(
+    rewards: Sequence[float] | np.ndarray,
+    gamma: float,
+    axes: Sequence[Axes] | None = None,
+) -> Sequence[Axes]:
     """One episode's way through REINFORCE, on three stacked axes: the rewards r_t, the
     reward-to-go G_t (:func:`reward_to_go`) and the per-episode standardised advantage A_t
     (:func:`standardize`, the package's default baseline), which multiplies ∇ log π(a_t | s_t).
@@ -233,10 +330,26 @@ def plot_reinforce_update(rewards: Sequence[float] | np.ndarray, gamma: float,
     ax_a.set_xlabel("step $t$ of the episode")
     top, bottom = A.max(initial=0.0), A.min(initial=0.0)
     margin = 0.35 * (top - bottom) if top > bottom else 1.0  # room for the two notes
-    ax_a.text(0.01, 0.97, "$A_t > 0$: make $a_t$ more likely", transform=ax_a.transAxes,
-              ha="left", va="top", fontsize=9, color="C2")
-    ax_a.text(0.99, 0.03, "$A_t < 0$: make $a_t$ less likely", transform=ax_a.transAxes,
-              ha="right", va="bottom", fontsize=9, color="C3")
+    ax_a.text(
+        0.01,
+        0.97,
+        "$A_t > 0$: make $a_t$ more likely",
+        transform=ax_a.transAxes,
+        ha="left",
+        va="top",
+        fontsize=9,
+        color="C2",
+    )
+    ax_a.text(
+        0.99,
+        0.03,
+        "$A_t < 0$: make $a_t$ less likely",
+        transform=ax_a.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color="C3",
+    )
     ax_a.set_ylim(bottom - margin, top + margin)
     for ax in axes:
         ax.grid(True, axis="y", alpha=0.3)

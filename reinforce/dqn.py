@@ -72,7 +72,9 @@ class QNetwork:
     ``randn / sqrt(fan_in)``, biases zero. ``params`` is a dict of float64 arrays.
     """
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator):
+    def __init__(
+        self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator
+    ):
         self.obs_dim = checks.integer("obs_dim", obs_dim, low=1)
         self.n_actions = checks.integer("n_actions", n_actions, low=1)
         self.hidden = checks.integer("hidden", hidden, low=1)
@@ -107,7 +109,11 @@ class QNetwork:
     def copy(self) -> QNetwork:
         """An independent copy (same shapes, copied arrays): a target network."""
         other = object.__new__(QNetwork)
-        other.obs_dim, other.n_actions, other.hidden = self.obs_dim, self.n_actions, self.hidden
+        other.obs_dim, other.n_actions, other.hidden = (
+            self.obs_dim,
+            self.n_actions,
+            self.hidden,
+        )
         other.params = {k: v.copy() for k, v in self.params.items()}
         return other
 
@@ -147,19 +153,29 @@ def td_targets(
     return rewards + gamma * np.where(terminated, 0.0, future)  # (B,)
 
 
-def _check_target_inputs(rewards: np.ndarray, next_q: np.ndarray, terminated: np.ndarray,
-                         next_q_online: np.ndarray | None) -> None:
+def _check_target_inputs(
+    rewards: np.ndarray,
+    next_q: np.ndarray,
+    terminated: np.ndarray,
+    next_q_online: np.ndarray | None,
+) -> None:
     """Refuse arrays whose shapes disagree: rewards (B,), next_q (B, n), terminated (B,),
     next_q_online None or (B, n)."""
     r, q, done = np.shape(rewards), np.shape(next_q), np.shape(terminated)
     if len(q) != 2 or r != (q[0],) or done != r:
-        raise ValueError(f"rewards (B,), next_q (B, n) and terminated (B,) disagree: "
-                         f"{r}, {q}, {done}")
+        raise ValueError(
+            f"rewards (B,), next_q (B, n) and terminated (B,) disagree: "
+            f"{r}, {q}, {done}"
+        )
     if next_q_online is not None and np.shape(next_q_online) != q:
-        raise ValueError(f"next_q_online must have shape {q}, got {np.shape(next_q_online)}")
+        raise ValueError(
+            f"next_q_online must have shape {q}, got {np.shape(next_q_online)}"
+        )
 
 
-def _loss_and_slope(u: np.ndarray, loss: str, delta: float) -> tuple[np.ndarray, np.ndarray]:
+def _loss_and_slope(
+    u: np.ndarray, loss: str, delta: float
+) -> tuple[np.ndarray, np.ndarray]:
     """ℓ(u) and dℓ/du for TD errors u (B,): u²/2 and u (``mse``); Huber's quadratic
     inside |u| ≤ δ, δ(|u| − δ/2) with the constant slope ±δ outside (``huber``)."""
     if loss == "mse":
@@ -223,11 +239,15 @@ def td_loss_and_grad(
     return value, grads
 
 
-def _check_batch(B: int, n_actions: int, actions: np.ndarray, targets: np.ndarray) -> None:
+def _check_batch(
+    B: int, n_actions: int, actions: np.ndarray, targets: np.ndarray
+) -> None:
     """Refuse actions that are not B integers in [0, n_actions), or targets not (B,)."""
     a, t = np.asarray(actions), np.asarray(targets)
     if a.shape != (B,) or not np.issubdtype(a.dtype, np.integer):
-        raise ValueError(f"actions must be {B} integers, got shape {a.shape} ({a.dtype})")
+        raise ValueError(
+            f"actions must be {B} integers, got shape {a.shape} ({a.dtype})"
+        )
     if a.min(initial=0) < 0 or a.max(initial=0) >= n_actions:
         raise ValueError(f"actions must lie in [0, {n_actions}), got {a!r}")
     if t.shape != (B,):
@@ -272,8 +292,14 @@ class ReplayBuffer:
     def __len__(self) -> int:
         return self.size
 
-    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray,
-            terminated: bool) -> None:
+    def add(
+        self,
+        obs: np.ndarray,
+        action: int,
+        reward: float,
+        next_obs: np.ndarray,
+        terminated: bool,
+    ) -> None:
         """Store one transition, overwriting the oldest once the buffer is full."""
         i = self.next
         self.obs[i] = obs
@@ -290,8 +316,13 @@ class ReplayBuffer:
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         idx = rng.integers(0, self.size, size=batch_size)  # only slots that hold data
-        return Transitions(self.obs[idx], self.actions[idx], self.rewards[idx],
-                           self.next_obs[idx], self.terminated[idx])
+        return Transitions(
+            self.obs[idx],
+            self.actions[idx],
+            self.rewards[idx],
+            self.next_obs[idx],
+            self.terminated[idx],
+        )
 
 
 def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
@@ -382,25 +413,52 @@ class DQNConfig:
     def __post_init__(self) -> None:
         valid = {
             "env_id": checks.name_string("env_id", self.env_id),
-            **{n: checks.integer(n, getattr(self, n), low=0) for n in ("seed", "learning_starts")},
-            **{n: checks.integer(n, getattr(self, n), low=1) for n in (
-                "hidden", "buffer_size", "batch_size", "train_every", "target_update",
-                "epsilon_decay_steps", "max_episodes", "solved_window")},
-            **{n: checks.optional_integer(n, getattr(self, n))
-               for n in ("max_env_steps", "max_steps")},
-            **{n: checks.positive(n, getattr(self, n)) for n in ("lr", "eps", "huber_delta")},
-            **{n: checks.interval(n, getattr(self, n), 0, 1)
-               for n in ("gamma", "epsilon_start", "epsilon_end")},
-            **{n: checks.interval(n, getattr(self, n), 0, 1, closed="low")
-               for n in ("decay_rate", "beta1", "beta2")},
+            **{
+                n: checks.integer(n, getattr(self, n), low=0)
+                for n in ("seed", "learning_starts")
+            },
+            **{
+                n: checks.integer(n, getattr(self, n), low=1)
+                for n in (
+                    "hidden",
+                    "buffer_size",
+                    "batch_size",
+                    "train_every",
+                    "target_update",
+                    "epsilon_decay_steps",
+                    "max_episodes",
+                    "solved_window",
+                )
+            },
+            **{
+                n: checks.optional_integer(n, getattr(self, n))
+                for n in ("max_env_steps", "max_steps")
+            },
+            **{
+                n: checks.positive(n, getattr(self, n))
+                for n in ("lr", "eps", "huber_delta")
+            },
+            **{
+                n: checks.interval(n, getattr(self, n), 0, 1)
+                for n in ("gamma", "epsilon_start", "epsilon_end")
+            },
+            **{
+                n: checks.interval(n, getattr(self, n), 0, 1, closed="low")
+                for n in ("decay_rate", "beta1", "beta2")
+            },
             "tau": checks.interval("tau", self.tau, 0, 1, closed="high"),
             "optimizer": checks.choice("optimizer", self.optimizer, OPTIMIZERS),
             "loss": checks.choice("loss", self.loss, LOSSES),
             "double": checks.flag("double", self.double),
-            "solved_threshold": checks.optional_number("solved_threshold", self.solved_threshold),
+            "solved_threshold": checks.optional_number(
+                "solved_threshold", self.solved_threshold
+            ),
             "stop_when_solved": checks.flag("stop_when_solved", self.stop_when_solved),
         }
-        for name, value in valid.items():  # plain Python values: to_dict() is JSON-ready
+        for (
+            name,
+            value,
+        ) in valid.items():  # plain Python values: to_dict() is JSON-ready
             object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> DQNConfig:
@@ -450,28 +508,53 @@ def train_dqn(
     env = make_env(config.env_id, max_steps=config.max_steps)
     if not isinstance(env.action_space, spaces.Discrete):
         env.close()
-        raise ValueError(f"action_space {env.action_space!r} is not Discrete: DQN takes a max "
-                         "over actions, so it needs a finite set of them")
-    obs_dim, n_actions = check_observation_space(env.observation_space), int(env.action_space.n)
+        raise ValueError(
+            f"action_space {env.action_space!r} is not Discrete: DQN takes a max "
+            "over actions, so it needs a finite set of them"
+        )
+    obs_dim, n_actions = (
+        check_observation_space(env.observation_space),
+        int(env.action_space.n),
+    )
     init_rng, replay_rng, explore_rng, env_seed = seed_streams(config.seed, 3)
     q = QNetwork(obs_dim, n_actions, config.hidden, init_rng)
     q_target = q.copy()
     buffer = ReplayBuffer(config.buffer_size, obs_dim)
-    optimizer = make_optimizer(config.optimizer, config.lr, decay_rate=config.decay_rate,
-                               eps=config.eps, beta1=config.beta1, beta2=config.beta2)
-    history = DQNHistory(config=config, threshold=solved_threshold(config.solved_threshold, env),
-                         q_network=q, optimizer=optimizer)
+    optimizer = make_optimizer(
+        config.optimizer,
+        config.lr,
+        decay_rate=config.decay_rate,
+        eps=config.eps,
+        beta1=config.beta1,
+        beta2=config.beta2,
+    )
+    history = DQNHistory(
+        config=config,
+        threshold=solved_threshold(config.solved_threshold, env),
+        q_network=q,
+        optimizer=optimizer,
+    )
     step_cap = math.inf if config.max_env_steps is None else config.max_env_steps
 
     with closing(env), interruptible(history, catch_interrupt=False):
         obs = np.asarray(env.reset(seed=env_seed)[0], dtype=np.float64)
         length, total, losses = 0, 0.0, []
         stop = False
-        while not stop and history.episodes < config.max_episodes and history.env_steps < step_cap:
-            epsilon = epsilon_at(history.env_steps, config.epsilon_start, config.epsilon_end,
-                                 config.epsilon_decay_steps)
+        while (
+            not stop
+            and history.episodes < config.max_episodes
+            and history.env_steps < step_cap
+        ):
+            epsilon = epsilon_at(
+                history.env_steps,
+                config.epsilon_start,
+                config.epsilon_end,
+                config.epsilon_decay_steps,
+            )
             if explore_rng.random() < epsilon:
-                action = int(explore_rng.integers(n_actions))  # explore: a uniform action
+                action = int(
+                    explore_rng.integers(n_actions)
+                )  # explore: a uniform action
             else:
                 action = q.greedy(obs)
             next_obs, reward, terminated, truncated, _ = env.step(action)
@@ -486,14 +569,26 @@ def train_dqn(
             if steps > config.learning_starts and steps % config.train_every == 0:
                 batch = buffer.sample(config.batch_size, replay_rng)
                 online_next = q.q_values(batch.next_obs) if config.double else None
-                y = td_targets(batch.rewards, q_target.q_values(batch.next_obs),
-                               batch.terminated, config.gamma, online_next)  # (B,), held fixed
-                loss, grads = td_loss_and_grad(q, batch.obs, batch.actions, y,
-                                               loss=config.loss, delta=config.huber_delta)
+                y = td_targets(
+                    batch.rewards,
+                    q_target.q_values(batch.next_obs),
+                    batch.terminated,
+                    config.gamma,
+                    online_next,
+                )  # (B,), held fixed
+                loss, grads = td_loss_and_grad(
+                    q,
+                    batch.obs,
+                    batch.actions,
+                    y,
+                    loss=config.loss,
+                    delta=config.huber_delta,
+                )
                 # the optimisers climb (ascent convention): hand them −∇L to descend the loss
                 descent = {k: -g for k, g in grads.items()}
-                if not step_unless_diverged(optimizer, q.params, descent, history,
-                                            q.q_values, batch.obs):
+                if not step_unless_diverged(
+                    optimizer, q.params, descent, history, q.q_values, batch.obs
+                ):
                     break
                 history.updates += 1
                 losses.append(loss)

@@ -49,7 +49,9 @@ def make_env(env_id: str, *, max_steps: int | None = None, **kwargs: Any) -> gym
     return env
 
 
-def make_vec_env(env_id: str, num_envs: int, *, max_steps: int | None = None) -> VectorEnv:
+def make_vec_env(
+    env_id: str, num_envs: int, *, max_steps: int | None = None
+) -> VectorEnv:
     """``gym.make_vec(env_id, num_envs)``, after the same checks as :func:`make_env`.
 
     Gymnasium picks a NumPy-vectorised implementation where the environment has one
@@ -63,8 +65,12 @@ def make_vec_env(env_id: str, num_envs: int, *, max_steps: int | None = None) ->
     if max_steps is None:
         return gym.make_vec(env_id, num_envs=num_envs)
     # a step cap of our own: TimeLimit around every sub-environment
-    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
-                        max_episode_steps=max_steps)
+    return gym.make_vec(
+        env_id,
+        num_envs=num_envs,
+        vectorization_mode="sync",
+        max_episode_steps=max_steps,
+    )
 
 
 def time_limit(env: gym.Env) -> int | None:

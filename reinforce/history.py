@@ -40,7 +40,11 @@ def trailing_mean(x: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
 def solved_threshold(configured: float | None, env: gym.Env) -> float | None:
     """The threshold in force: the configured one, else the environment's
     ``reward_threshold`` (None if it has none)."""
-    if configured is None and env.spec is not None and env.spec.reward_threshold is not None:
+    if (
+        configured is None
+        and env.spec is not None
+        and env.spec.reward_threshold is not None
+    ):
         return float(env.spec.reward_threshold)
     return configured
 
@@ -100,7 +104,9 @@ class RunHistory:
         ):
             self.solved_at = len(self.returns)
 
-    def rolling_mean(self, window: int | None = None, of: str = "returns") -> np.ndarray:
+    def rolling_mean(
+        self, window: int | None = None, of: str = "returns"
+    ) -> np.ndarray:
         """Mean of the last ``window`` episodes at each episode (fewer at the start): (E,)."""
         window = self.config.solved_window if window is None else window
         return trailing_mean(self.lengths if of == "lengths" else self.returns, window)

@@ -53,7 +53,9 @@ def _check_hyper(name: str, value: Any, *, positive: bool = False) -> Hyper:
     if values.ndim == 0:
         return float(values)
     if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a number or one number per member, got {value!r}")
+        raise ValueError(
+            f"{name} must be a number or one number per member, got {value!r}"
+        )
     return values.astype(np.float64)
 
 
@@ -79,7 +81,9 @@ class Optimizer(ABC):
         arrays = [getattr(self, h) for h in self.hyperparameters]
         sizes = {a.size for a in arrays if isinstance(a, np.ndarray)}
         if len(sizes) > 1:
-            raise ValueError(f"per-member hyperparameters differ in length: {sorted(sizes)}")
+            raise ValueError(
+                f"per-member hyperparameters differ in length: {sorted(sizes)}"
+            )
         shape: tuple[int, ...] = ()
         if sizes:
             shape = (sizes.pop(),)
@@ -87,14 +91,18 @@ class Optimizer(ABC):
         for power in self.powers:  # h^t starts at h^0 = 1
             setattr(self, power, np.ones(shape))
 
-    def step(self, params: Params, grads: Params, members: Sequence[int] | None = None) -> Params:
+    def step(
+        self, params: Params, grads: Params, members: Sequence[int] | None = None
+    ) -> Params:
         """θ ← θ + Δθ for every entry; returns Δθ (also kept in ``last_update``).
 
         In a population, ``members`` (indices into the member axis) selects the members
         that move, and ``grads`` holds their gradients only (default: every member).
         """
         rows: Rows = ... if members is None else np.asarray(members, dtype=np.intp)
-        self._check(params, grads, rows)  # the one precondition: matching keys and shapes
+        self._check(
+            params, grads, rows
+        )  # the one precondition: matching keys and shapes
         if isinstance(self.steps, np.ndarray):
             self.steps[rows] += 1
         else:
@@ -110,11 +118,15 @@ class Optimizer(ABC):
 
     def _check(self, params: Params, grads: Params, rows: Rows) -> None:
         if params.keys() != grads.keys():
-            raise ValueError(f"grads keys {sorted(grads)} differ from params keys {sorted(params)}")
+            raise ValueError(
+                f"grads keys {sorted(grads)} differ from params keys {sorted(params)}"
+            )
         for k, g in grads.items():
             if np.shape(g) != params[k][rows].shape:
-                raise ValueError(f"grads[{k!r}] has shape {np.shape(g)}, "
-                                 f"params {params[k][rows].shape}")
+                raise ValueError(
+                    f"grads[{k!r}] has shape {np.shape(g)}, "
+                    f"params {params[k][rows].shape}"
+                )
             if k not in self.shapes:  # first sight: zero state and last update
                 self.shapes[k] = params[k].shape
                 self.last_update[k] = np.zeros(params[k].shape)
@@ -150,18 +162,28 @@ class Optimizer(ABC):
     def member(self, k: int) -> Optimizer:
         """Member k of a population optimiser as a single-run optimiser (state copied)."""
         if not isinstance(self.steps, np.ndarray):
-            raise ValueError("member() needs a population optimiser (array hyperparameters)")
+            raise ValueError(
+                "member() needs a population optimiser (array hyperparameters)"
+            )
         single = copy.copy(self)
         for name in self.hyperparameters:
             value = getattr(self, name)
-            setattr(single, name, float(value[k]) if isinstance(value, np.ndarray) else value)
+            setattr(
+                single,
+                name,
+                float(value[k]) if isinstance(value, np.ndarray) else value,
+            )
         single.steps = int(self.steps[k])
         for power in self.powers:
             setattr(single, power, getattr(self, power)[k].copy())
         single.shapes = {key: shape[1:] for key, shape in self.shapes.items()}
         single.last_update = {key: v[k].copy() for key, v in self.last_update.items()}
         for moment in self.moments:
-            setattr(single, moment, {key: v[k].copy() for key, v in getattr(self, moment).items()})
+            setattr(
+                single,
+                moment,
+                {key: v[k].copy() for key, v in getattr(self, moment).items()},
+            )
         return single
 
 
@@ -199,7 +221,9 @@ class RMSProp(Optimizer):
     hyperparameters = ("lr", "decay_rate", "eps")
     moments = ("cache",)
 
-    def __init__(self, lr: Hyper = 1e-3, decay_rate: Hyper = 0.99, eps: Hyper = 1e-5) -> None:
+    def __init__(
+        self, lr: Hyper = 1e-3, decay_rate: Hyper = 0.99, eps: Hyper = 1e-5
+    ) -> None:
         super().__init__(lr)
         self.decay_rate = _check_hyper("decay_rate", decay_rate)
         self.eps = _check_hyper("eps", eps, positive=True)
@@ -225,17 +249,24 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     """Adam with bias correction (Kingma & Ba 2015).
 
-        m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
-        Δθ = α m̂ / (√v̂ + ε),   m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
+    m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
+    Δθ = α m̂ / (√v̂ + ε),   m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
     """
 
     name = "adam"
     hyperparameters = ("lr", "beta1", "beta2", "eps")
     moments = ("m", "v")
-    powers: ClassVar[dict[str, str]] = {"beta1_t": "beta1", "beta2_t": "beta2"}  # β₁ᵗ, β₂ᵗ
+    powers: ClassVar[dict[str, str]] = {
+        "beta1_t": "beta1",
+        "beta2_t": "beta2",
+    }  # β₁ᵗ, β₂ᵗ
 
     def __init__(
-        self, lr: Hyper = 1e-3, beta1: Hyper = 0.9, beta2: Hyper = 0.999, eps: Hyper = 1e-8
+        self,
+        lr: Hyper = 1e-3,
+        beta1: Hyper = 0.9,
+        beta2: Hyper = 0.999,
+        eps: Hyper = 1e-8,
     ) -> None:
         super().__init__(lr)
         self.beta1 = _check_hyper("beta1", beta1)

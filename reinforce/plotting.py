@@ -19,11 +19,21 @@ if TYPE_CHECKING:
     from .history import RunHistory
     from .sweep import SweepResult
 
-__all__ = ["plot_fraction_solved", "plot_learning_curve", "plot_learning_curves", "plot_sweep"]
+__all__ = [
+    "plot_fraction_solved",
+    "plot_learning_curve",
+    "plot_learning_curves",
+    "plot_sweep",
+]
 
 
-def plot_learning_curve(history: RunHistory, ax: Axes | None = None, *,
-                        window: int | None = None, label: str | None = None) -> Axes:
+def plot_learning_curve(
+    history: RunHistory,
+    ax: Axes | None = None,
+    *,
+    window: int | None = None,
+    label: str | None = None,
+) -> Axes:
     """Per-episode returns (faint) and their rolling mean, with the solved threshold."""
     import matplotlib.pyplot as plt
 
@@ -32,14 +42,29 @@ def plot_learning_curve(history: RunHistory, ax: Axes | None = None, *,
     window = history.config.solved_window if window is None else window
     episodes = np.arange(1, history.episodes + 1)
     ax.plot(episodes, history.returns, color="C0", alpha=0.2, linewidth=0.6)
-    ax.plot(episodes, history.rolling_mean(window), color="C0", linewidth=1.5,
-            label=label or f"{window}-episode rolling mean")
+    ax.plot(
+        episodes,
+        history.rolling_mean(window),
+        color="C0",
+        linewidth=1.5,
+        label=label or f"{window}-episode rolling mean",
+    )
     if history.threshold is not None:
-        ax.axhline(history.threshold, color="C2", linestyle="--", linewidth=1,
-                   label=f"solved threshold ({history.threshold:g})")
+        ax.axhline(
+            history.threshold,
+            color="C2",
+            linestyle="--",
+            linewidth=1,
+            label=f"solved threshold ({history.threshold:g})",
+        )
     if history.solved_at is not None:
-        ax.axvline(history.solved_at, color="C3", linestyle=":", linewidth=1,
-                   label=f"solved at episode {history.solved_at}")
+        ax.axvline(
+            history.solved_at,
+            color="C3",
+            linestyle=":",
+            linewidth=1,
+            label=f"solved at episode {history.solved_at}",
+        )
     ax.set_xlabel("episode")
     ax.set_ylabel("return")
     ax.set_title(f"REINFORCE on {history.config.env_id} (seed {history.config.seed})")
@@ -70,7 +95,9 @@ def _threshold_of(result: SweepResult) -> float | None:
     import gymnasium as gym
 
     found = set()
-    for rid in result.returns:  # runs that failed may name an environment that does not exist
+    for (
+        rid
+    ) in result.returns:  # runs that failed may name an environment that does not exist
         config = result.configs[rid]
         t = config.solved_threshold
         if t is None:
@@ -85,8 +112,12 @@ _AFTER_END = ("hold", "stop")
 
 def _legend_outside(ax: Axes) -> None:
     """The legend to the right of the axes, where it can cover no data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
-              fontsize="small")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize="small",
+    )
 
 
 def plot_learning_curves(
@@ -117,7 +148,9 @@ def plot_learning_curves(
             threshold = _threshold_of(result)
         if window is None:
             window = _common(result, "solved_window")
-        curves = {result.label(p): result.curves(p) for p in result.points if result.curves(p)}
+        curves = {
+            result.label(p): result.curves(p) for p in result.points if result.curves(p)
+        }
     window = 100 if window is None else window
     window = integer("window", window, low=1)
     ax = _axes(ax)
@@ -125,23 +158,46 @@ def plot_learning_curves(
         runs = [trailing_mean(r, window) for r in runs if len(r)]
         if not runs:
             continue
-        E = max(r.size for r in runs) if after_end == "hold" else min(r.size for r in runs)
+        E = (
+            max(r.size for r in runs)
+            if after_end == "hold"
+            else min(r.size for r in runs)
+        )
         table = np.empty((len(runs), E))  # (seeds, E)
         for j, r in enumerate(runs):
-            table[j] = r[:E] if r.size >= E else np.concatenate([r, np.full(E - r.size, r[-1])])
-        q25, q50, q75 = np.percentile(table, [25, 50, 75], axis=0)  # (E,) each, all runs
+            table[j] = (
+                r[:E]
+                if r.size >= E
+                else np.concatenate([r, np.full(E - r.size, r[-1])])
+            )
+        q25, q50, q75 = np.percentile(
+            table, [25, 50, 75], axis=0
+        )  # (E,) each, all runs
         episodes = np.arange(1, E + 1)
         color = f"C{i % 10}"
         ax.fill_between(episodes, q25, q75, color=color, alpha=0.25, linewidth=0)
-        ax.plot(episodes, q50, color=color, linewidth=1.5, label=f"{label} ({len(runs)} seeds)")
+        ax.plot(
+            episodes,
+            q50,
+            color=color,
+            linewidth=1.5,
+            label=f"{label} ({len(runs)} seeds)",
+        )
     if threshold is not None:
-        ax.axhline(threshold, color="0.3", linestyle="--", linewidth=1,
-                   label=f"solved threshold ({threshold:g})")
+        ax.axhline(
+            threshold,
+            color="0.3",
+            linestyle="--",
+            linewidth=1,
+            label=f"solved threshold ({threshold:g})",
+        )
     ax.set_xlabel("episode")
     ax.set_ylabel(f"{window}-episode mean return")
-    ax.set_title("median of all seeds, interquartile band"
-                 + (" (a finished run holds its last value)" if after_end == "hold" else ""),
-                 fontsize="medium")
+    ax.set_title(
+        "median of all seeds, interquartile band"
+        + (" (a finished run holds its last value)" if after_end == "hold" else ""),
+        fontsize="medium",
+    )
     ax.grid(True, alpha=0.3)
     _legend_outside(ax)
     return ax
@@ -165,28 +221,50 @@ def plot_sweep(
     Each seed is drawn as a faint dot.
     """
     if param not in result.params:
-        raise ValueError(f"param must be one of the grid parameters {list(result.params)}, "
-                         f"got {param!r}")
+        raise ValueError(
+            f"param must be one of the grid parameters {list(result.params)}, "
+            f"got {param!r}"
+        )
     ax = _axes(ax)
     values = list(dict.fromkeys(p[param] for p in result.points))
     numeric = all(is_number(v) for v in values)
     position = {v: (float(v) if numeric else float(i)) for i, v in enumerate(values)}
     groups: dict[str, list[tuple[float, Any, np.ndarray]]] = {}
-    for point, est in result.aggregate(metric, statistic, rng=rng, n_boot=n_boot,
-                                       confidence=confidence):
+    for point, est in result.aggregate(
+        metric, statistic, rng=rng, n_boot=n_boot, confidence=confidence
+    ):
         rest = {k: v for k, v in point.items() if k != param}
         groups.setdefault(result.label(rest) if rest else "", []).append(
-            (position[point[param]], est, result.metric(metric, point)))
+            (position[point[param]], est, result.metric(metric, point))
+        )
     for i, (label, items) in enumerate(groups.items()):
         color = f"C{i % 10}"
         x = np.array([it[0] for it in items])
         y = np.array([it[1].value for it in items])
-        err = np.array([[it[1].value - it[1].low for it in items],
-                        [it[1].high - it[1].value for it in items]])
+        err = np.array(
+            [
+                [it[1].value - it[1].low for it in items],
+                [it[1].high - it[1].value for it in items],
+            ]
+        )
         for xi, _, seeds in items:
-            ax.plot(np.full(seeds.size, xi), seeds, "o", color=color, alpha=0.25, markersize=3)
-        ax.errorbar(x, y, yerr=err, color=color, marker="o", capsize=4,
-                    label=label or f"{statistic}, {confidence:.0%} CI")
+            ax.plot(
+                np.full(seeds.size, xi),
+                seeds,
+                "o",
+                color=color,
+                alpha=0.25,
+                markersize=3,
+            )
+        ax.errorbar(
+            x,
+            y,
+            yerr=err,
+            color=color,
+            marker="o",
+            capsize=4,
+            label=label or f"{statistic}, {confidence:.0%} CI",
+        )
     if not numeric:
         ax.set_xticks([position[v] for v in values], [str(v) for v in values])
     ax.set_xlabel(param)
@@ -205,11 +283,17 @@ def _solve_times(rows: Rows, x: str) -> tuple[list[Any], list[float]]:
     """(solved_at, last time) of each run, on the ``x`` axis (episodes or env steps)."""
     if x == "episodes":
         return [r["solved_at"] for r in rows], [r["episodes"] for r in rows]
-    if any(r["solved_at"] is not None and r["solved_at"] != r["episodes"] for r in rows):
-        raise ValueError("x='env_steps' needs runs that stopped when they solved "
-                         "(stop_when_solved=True): env_steps is counted at the stop")
-    return ([None if r["solved_at"] is None else r["env_steps"] for r in rows],
-            [r["env_steps"] for r in rows])
+    if any(
+        r["solved_at"] is not None and r["solved_at"] != r["episodes"] for r in rows
+    ):
+        raise ValueError(
+            "x='env_steps' needs runs that stopped when they solved "
+            "(stop_when_solved=True): env_steps is counted at the stop"
+        )
+    return (
+        [None if r["solved_at"] is None else r["env_steps"] for r in rows],
+        [r["env_steps"] for r in rows],
+    )
 
 
 def plot_fraction_solved(
@@ -234,8 +318,11 @@ def plot_fraction_solved(
     from .stats import kaplan_meier, wilson
 
     x = choice("x", x, tuple(_SOLVE_AXES))
-    groups = result if isinstance(result, Mapping) else {
-        result.label(point): result.select(point) for point in result.points}
+    groups = (
+        result
+        if isinstance(result, Mapping)
+        else {result.label(point): result.select(point) for point in result.points}
+    )
     ax = _axes(ax)
     for i, (label, rows) in enumerate(groups.items()):
         if not rows:
@@ -247,14 +334,28 @@ def plot_fraction_solved(
         ys = np.concatenate([[0.0], F, [F[-1] if F.size else 0.0]])
         n_solved = sum(s is not None for s in solved_at)
         color = f"C{i % 10}"
-        ax.step(xs, ys, where="post", color=color,
-                label=f"{label} ({n_solved}/{len(rows)} solved)")
-        common_budget = all(e == horizon for s, e in zip(solved_at, last, strict=True) if s is None)
+        ax.step(
+            xs,
+            ys,
+            where="post",
+            color=color,
+            label=f"{label} ({n_solved}/{len(rows)} solved)",
+        )
+        common_budget = all(
+            e == horizon for s, e in zip(solved_at, last, strict=True) if s is None
+        )
         if confidence is not None and common_budget:
             n = len(rows)
             bands = [wilson(round(f * n), n, confidence=confidence) for f in ys]
-            ax.fill_between(xs, [b.low for b in bands], [b.high for b in bands], step="post",
-                            color=color, alpha=0.15, linewidth=0)
+            ax.fill_between(
+                xs,
+                [b.low for b in bands],
+                [b.high for b in bands],
+                step="post",
+                color=color,
+                alpha=0.15,
+                linewidth=0,
+            )
     ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(_SOLVE_AXES[x])

@@ -104,7 +104,9 @@ def as_batch(obs: np.ndarray, obs_dim: int, members: int | None = None) -> np.nd
                 f"obs must have shape ({obs_dim},) or (T, {obs_dim}), got {x.shape}"
             )
     elif x.ndim != 3 or x.shape[0] != members or x.shape[2] != obs_dim:
-        raise ValueError(f"obs must have shape ({members}, T, {obs_dim}), got {x.shape}")
+        raise ValueError(
+            f"obs must have shape ({members}, T, {obs_dim}), got {x.shape}"
+        )
     if not np.isfinite(x).all():
         raise ValueError(f"obs must be finite, got {np.asarray(obs)!r}")
     return x
@@ -175,7 +177,9 @@ class Policy(ABC):
         if self.members is None:
             raise ValueError("member() needs a stacked population (see stack_policies)")
         single = copy.copy(self)
-        single.params = {name: v[k] if view else v[k].copy() for name, v in self.params.items()}
+        single.params = {
+            name: v[k] if view else v[k].copy() for name, v in self.params.items()
+        }
         single.members = None
         return single
 
@@ -217,7 +221,9 @@ def stack_policies(policies: Sequence[Policy]) -> Policy:
         if type(p) is not type(first) or p.spec() != first.spec():
             raise ValueError(f"cannot stack {p.spec()} with {first.spec()}")
     stacked = copy.copy(first)
-    stacked.params = {name: np.stack([p.params[name] for p in policies]) for name in first.params}
+    stacked.params = {
+        name: np.stack([p.params[name] for p in policies]) for name in first.params
+    }
     stacked.members = len(policies)
     return stacked
 
@@ -322,7 +328,9 @@ class CategoricalPolicy(Policy):
 
     kind = "categorical"
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator):
+    def __init__(
+        self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator
+    ):
         self.obs_dim = _check_positive_int("obs_dim", obs_dim)
         self.hidden = _check_positive_int("hidden", hidden)
         self.n_actions = _check_positive_int("n_actions", n_actions)
@@ -380,7 +388,9 @@ class CategoricalPolicy(Policy):
         a = self._actions(actions, logits.shape[:-1])
         w = self._weights(weights, a.shape)
         onehot = np.eye(self.n_actions)[a]  # (T, n)
-        dz = w[..., None] * (onehot - np.exp(log_softmax(logits)))  # w_t (onehot(a_t) − π)
+        dz = w[..., None] * (
+            onehot - np.exp(log_softmax(logits))
+        )  # w_t (onehot(a_t) − π)
         dh = (dz @ self.params["W2"]) * (h > 0)  # (T, H): back through the ReLU
         return {
             "W1": dh.mT @ x,
@@ -434,13 +444,17 @@ class GaussianPolicy(Policy):
         self.low = np.asarray(low, dtype=np.float64).reshape(-1)
         self.high = np.asarray(high, dtype=np.float64).reshape(-1)
         if self.low.shape != self.high.shape:
-            raise ValueError(f"low and high differ in shape: {self.low.shape} vs {self.high.shape}")
+            raise ValueError(
+                f"low and high differ in shape: {self.low.shape} vs {self.high.shape}"
+            )
         if not (np.all(np.isfinite(self.low)) and np.all(np.isfinite(self.high))):
             raise ValueError(
                 f"GaussianPolicy needs finite action bounds, got low={self.low}, high={self.high}"
             )
         if not np.all(self.low < self.high):
-            raise ValueError(f"action bounds need low < high, got low={self.low}, high={self.high}")
+            raise ValueError(
+                f"action bounds need low < high, got low={self.low}, high={self.high}"
+            )
         if not np.isfinite(init_log_std):
             raise ValueError(f"init_log_std must be finite, got {init_log_std!r}")
         self.action_dim = self.low.size
@@ -514,7 +528,9 @@ class GaussianPolicy(Policy):
     def entropy(self, obs: np.ndarray) -> np.ndarray:
         """Σ_j (log σ_j + ½ log 2πe) in nats, the same in every state: (T,)."""
         mu, _ = self.forward(obs)
-        per_dim = self.params["log_std"][..., None, :] + 0.5 * np.log(2.0 * np.pi * np.e)
+        per_dim = self.params["log_std"][..., None, :] + 0.5 * np.log(
+            2.0 * np.pi * np.e
+        )
         return _one_or_many(obs, np.broadcast_to(per_dim, mu.shape).sum(axis=-1))
 
     def mode(self, obs: np.ndarray) -> Any:
@@ -560,7 +576,9 @@ def check_action_space(space: spaces.Space) -> None:
                 f"action_space {space!r} has infinite bounds; GaussianPolicy needs finite ones"
             )
         return
-    raise ValueError(f"action_space {space!r} ({type(space).__name__}) is not supported")
+    raise ValueError(
+        f"action_space {space!r} ({type(space).__name__}) is not supported"
+    )
 
 
 def make_policy(
@@ -597,9 +615,13 @@ def policy_from_spec(spec: dict[str, Any], params: Params) -> Policy:
     if kind == "bernoulli":
         policy = BernoulliPolicy(spec["obs_dim"], spec["hidden"], rng)
     elif kind == "categorical":
-        policy = CategoricalPolicy(spec["obs_dim"], spec["n_actions"], spec["hidden"], rng)
+        policy = CategoricalPolicy(
+            spec["obs_dim"], spec["n_actions"], spec["hidden"], rng
+        )
     elif kind == "gaussian":
-        policy = GaussianPolicy(spec["obs_dim"], spec["low"], spec["high"], spec["hidden"], rng)
+        policy = GaussianPolicy(
+            spec["obs_dim"], spec["low"], spec["high"], spec["hidden"], rng
+        )
     else:
         raise ValueError(f"unknown policy kind {kind!r} in saved spec")
     for name, value in policy.params.items():

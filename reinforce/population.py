@@ -124,7 +124,9 @@ class MemberStreams:
     one stream serves one kind and shape of draw, as a policy's sampling does.
     """
 
-    def __init__(self, generators: Sequence[np.random.Generator], block: int = 256) -> None:
+    def __init__(
+        self, generators: Sequence[np.random.Generator], block: int = 256
+    ) -> None:
         self.generators = list(generators)
         self.block = block
         self._order = np.arange(len(self.generators))
@@ -152,7 +154,9 @@ class MemberStreams:
 
     def _next(self, kind: str, size: tuple[int, ...]) -> np.ndarray:
         if size[0] != self._order.size:
-            raise ValueError(f"size must start with {self._order.size} members, got {size}")
+            raise ValueError(
+                f"size must start with {self._order.size} members, got {size}"
+            )
         buffer = self._buffers.get(kind)
         if buffer is None or buffer[1] == self.block or buffer[0].shape[2:] != size[1:]:
             shape = (self.block, *size[1:])
@@ -258,7 +262,9 @@ class _Member:
     or −1 once there is none left to start.
     """
 
-    def __init__(self, k: int, config: Config, threshold: float | None, slot: np.ndarray):
+    def __init__(
+        self, k: int, config: Config, threshold: float | None, slot: np.ndarray
+    ):
         self.k, self.config, self.slot = k, config, slot
         self.init_rng, self.rng, env_seed = seed_streams(config.seed)
         self.reset_rng = np.random.default_rng(env_seed)
@@ -293,7 +299,9 @@ class _Member:
         episodes = []
         for e in range(self.n):
             j = self.env_of[e]
-            steps = np.flatnonzero(S[:, j] == e)  # (steps, M, ...) → this episode's steps
+            steps = np.flatnonzero(
+                S[:, j] == e
+            )  # (steps, M, ...) → this episode's steps
             terminated, truncated = self.ended[e]
             episodes.append(
                 Episode(
@@ -346,12 +354,19 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         threshold = float(probe.spec.reward_threshold)
     slot = np.full((K, M), -1)  # by row: the episode of its batch each sub-env plays
     members = [
-        _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold, slot[k])
+        _Member(
+            k,
+            c,
+            threshold if c.solved_threshold is None else c.solved_threshold,
+            slot[k],
+        )
         for k, c in enumerate(configs)
     ]
     master = stack_policies(
         [
-            make_policy(probe.observation_space, probe.action_space, c0.hidden, m.init_rng)
+            make_policy(
+                probe.observation_space, probe.action_space, c0.hidden, m.init_rng
+            )
             for m in members
         ]
     )
@@ -405,7 +420,9 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 blame_window=c.blame_window,
             )
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                optimizer.step(master.params, {n: g[None] for n, g in grads.items()}, [m.k])
+                optimizer.step(
+                    master.params, {n: g[None] for n, g in grads.items()}, [m.k]
+                )
             if all(np.isfinite(v[m.k]).all() for v in master.params.values()):
                 for name, value in master.params.items():
                     policy.params[name][row_of[m.k]] = value[m.k]
@@ -429,12 +446,16 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         while active.size:
             R = active.size
             if not np.isfinite(x).all():
-                bad = members[active[np.flatnonzero(~np.isfinite(x).all(axis=(1, 2)))[0]]]
+                bad = members[
+                    active[np.flatnonzero(~np.isfinite(x).all(axis=(1, 2)))[0]]
+                ]
                 raise _non_finite("observation", bad, t)
             # (R, M) or (R, M, k) actions, each member's drawn from its own generator
             a = policy.sample(x, cast(np.random.Generator, streams))
             env_a = policy.env_action(a)
-            obs, r, terminated, truncated = bank.step(env_a.reshape(R * M, *env_a.shape[2:]))
+            obs, r, terminated, truncated = bank.step(
+                env_a.reshape(R * M, *env_a.shape[2:])
+            )
             r = np.asarray(r, dtype=np.float64).reshape(R, M)
             terminated = np.asarray(terminated, dtype=bool).reshape(R, M)
             truncated = np.asarray(truncated, dtype=bool).reshape(R, M)
@@ -443,7 +464,9 @@ def train_population(configs: Sequence[Config]) -> list[History]:
             if c0.max_steps is not None:  # the step cap, as run_episode applies it
                 truncated |= (episode_steps >= c0.max_steps) & ~terminated
             if not np.isfinite(r).all() and not np.isfinite(r[playing >= 0]).all():
-                bad_row = np.flatnonzero(~np.isfinite(np.where(playing >= 0, r, 0)).all(1))[0]
+                bad_row = np.flatnonzero(
+                    ~np.isfinite(np.where(playing >= 0, r, 0)).all(1)
+                )[0]
                 raise _non_finite("reward", members[active[bad_row]], t)
             log.append((row_of, x, a, r, playing))
             t += 1
@@ -455,7 +478,9 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 js = envs[rows == row]
                 for j in map(int, js):
                     if m.slot[j] >= 0:
-                        m.episode_ended(j, bool(terminated[row, j]), bool(truncated[row, j]))
+                        m.episode_ended(
+                            j, bool(terminated[row, j]), bool(truncated[row, j])
+                        )
                 x[row, js] = bank.reset(row * M + js, m.reset_rng)
                 episode_steps[row, js] = 0
                 if len(m.ended) == m.n:
@@ -463,7 +488,9 @@ def train_population(configs: Sequence[Config]) -> list[History]:
             for m in finished:
                 finish_batch(m)
             if any(not m.active for m in finished):  # drop the retired members' rows
-                keep = np.array([row for row, k in enumerate(active) if members[k].active])
+                keep = np.array(
+                    [row for row, k in enumerate(active) if members[k].active]
+                )
                 keep = keep.astype(np.intp)
                 active = active[keep]
                 row_of = np.full(K, -1)

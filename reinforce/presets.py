@@ -61,6 +61,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+
 def preset(name: str, **overrides: Any) -> Config:
     """The :class:`Config` of preset ``name`` with ``overrides`` applied."""
     if name not in PRESETS:

@@ -147,7 +147,9 @@ def population_sweep(
     from .population import plan_populations, train_population
     from .sweep import expand_grid, sweep
 
-    configs = [base.replace(**point, seed=s) for point in expand_grid(grid) for s in seeds]
+    configs = [
+        base.replace(**point, seed=s) for point in expand_grid(grid) for s in seeds
+    ]
     workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     chunks = plan_populations(configs, workers=workers)
     trained = Parallel(n_jobs=workers)(
@@ -158,4 +160,6 @@ def population_sweep(
         for chunk, histories in zip(chunks, trained, strict=True)
         for i, history in zip(chunk, histories, strict=True)
     }
-    return sweep(base, grid, list(seeds), n_jobs=1, progress=False, train_fn=found.__getitem__)
+    return sweep(
+        base, grid, list(seeds), n_jobs=1, progress=False, train_fn=found.__getitem__
+    )

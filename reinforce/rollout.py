@@ -51,7 +51,9 @@ def _finite(value: Any, what: str, step: int, episode: int | None) -> np.ndarray
     x = np.asarray(value, dtype=np.float64)
     if not np.isfinite(x).all():
         where = f"step {step}" + ("" if episode is None else f" of episode {episode}")
-        raise ValueError(f"environment returned a non-finite {what} at {where}: {value!r}")
+        raise ValueError(
+            f"environment returned a non-finite {what} at {where}: {value!r}"
+        )
     return x
 
 
@@ -177,7 +179,13 @@ def collect_episodes(
         i = env_of[k]
         steps = np.flatnonzero(S[:, i] == k)  # this episode's steps, in time order
         terminated, truncated = ended[k]
-        episodes.append(Episode(observations=X[steps, i], actions=A[steps, i],
-                                rewards=R[steps, i], terminated=terminated,
-                                truncated=truncated))
+        episodes.append(
+            Episode(
+                observations=X[steps, i],
+                actions=A[steps, i],
+                rewards=R[steps, i],
+                terminated=terminated,
+                truncated=truncated,
+            )
+        )
     return episodes

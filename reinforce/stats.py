@@ -94,7 +94,9 @@ def _scores(x: object, name: str) -> np.ndarray:
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
-        raise ValueError(f"{name} must have shape (n,) or (n, k) with n, k >= 1, got {a.shape}")
+        raise ValueError(
+            f"{name} must have shape (n,) or (n, k) with n, k >= 1, got {a.shape}"
+        )
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must be finite, got {x!r}")
     return a
@@ -143,8 +145,10 @@ def _statistic(statistic: str | Statistic) -> Statistic:
     if callable(statistic):
         return statistic
     if statistic not in _STATISTICS:
-        raise ValueError(f"statistic must be one of {sorted(_STATISTICS)} or a callable, "
-                         f"got {statistic!r}")
+        raise ValueError(
+            f"statistic must be one of {sorted(_STATISTICS)} or a callable, "
+            f"got {statistic!r}"
+        )
     return _STATISTICS[statistic]
 
 
@@ -180,7 +184,9 @@ def bootstrap_ci(
     f = _statistic(statistic)
     _check_bootstrap(n_boot, confidence, rng)
     value = float(np.asarray(f(a.reshape(1, -1))).reshape(-1)[0])
-    boot = np.asarray(f(_resample(a, n_boot, rng).reshape(n_boot, -1)), dtype=np.float64)  # (B,)
+    boot = np.asarray(
+        f(_resample(a, n_boot, rng).reshape(n_boot, -1)), dtype=np.float64
+    )  # (B,)
     alpha = 1.0 - confidence
     low, high = np.quantile(boot, [alpha / 2, 1.0 - alpha / 2])
     return Estimate(value, float(low), float(high), confidence)
@@ -189,7 +195,9 @@ def bootstrap_ci(
 # ---------------------------------------------------------------- probability of improvement
 
 
-_MAX_PAIRS = 1 << 22  # comparisons held in memory at once by the bootstrap (32 MiB of float64)
+_MAX_PAIRS = (
+    1 << 22
+)  # comparisons held in memory at once by the bootstrap (32 MiB of float64)
 
 
 def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -199,11 +207,15 @@ def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return s.mean(axis=(-3, -2)).mean(axis=-1)
 
 
-def _pair(x: ArrayLike, y: ArrayLike, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+def _pair(
+    x: ArrayLike, y: ArrayLike, higher_is_better: bool
+) -> tuple[np.ndarray, np.ndarray]:
     a, b = _scores(x, "x"), _scores(y, "y")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"x and y must have the same number of tasks, got {a.shape[1]} "
-                         f"and {b.shape[1]}")
+        raise ValueError(
+            f"x and y must have the same number of tasks, got {a.shape[1]} "
+            f"and {b.shape[1]}"
+        )
     flag("higher_is_better", higher_is_better)
     return (a, b) if higher_is_better else (-a, -b)
 
@@ -237,11 +249,15 @@ def probability_of_improvement_ci(
     a, b = _pair(x, y, higher_is_better)
     _check_bootstrap(n_boot, confidence, rng)
     value = float(_poi(a, b))
-    ra, rb = _resample(a, n_boot, rng), _resample(b, n_boot, rng)  # (B, n, k), (B, m, k)
+    ra, rb = (
+        _resample(a, n_boot, rng),
+        _resample(b, n_boot, rng),
+    )  # (B, n, k), (B, m, k)
     # compare in chunks of resamples: a chunk holds (chunk, n, m, k) comparisons
     chunk = max(1, _MAX_PAIRS // (a.shape[0] * b.shape[0] * a.shape[1]))
-    boot = np.concatenate([_poi(ra[i : i + chunk], rb[i : i + chunk])
-                           for i in range(0, n_boot, chunk)])  # (B,)
+    boot = np.concatenate(
+        [_poi(ra[i : i + chunk], rb[i : i + chunk]) for i in range(0, n_boot, chunk)]
+    )  # (B,)
     alpha = 1.0 - confidence
     low, high = np.quantile(boot, [alpha / 2, 1.0 - alpha / 2])
     return Estimate(value, float(low), float(high), confidence)
@@ -256,13 +272,17 @@ def _solve_data(solved_at: object, episodes: object) -> tuple[np.ndarray, np.nda
     s = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
     e = np.asarray(episodes, dtype=np.float64).reshape(-1)
     if s.size == 0 or s.shape != e.shape:
-        raise ValueError(f"solved_at and episodes must be non-empty and of the same length, "
-                         f"got {s.size} and {e.size}")
+        raise ValueError(
+            f"solved_at and episodes must be non-empty and of the same length, "
+            f"got {s.size} and {e.size}"
+        )
     if not np.all(np.isfinite(e)) or np.any(e < 1):
         raise ValueError(f"episodes must be finite and >= 1, got {episodes!r}")
     solved = np.isfinite(s)
     if np.any(s[solved] < 1) or np.any(s[solved] > e[solved]):
-        raise ValueError(f"solved_at must lie in [1, episodes] where it is set, got {solved_at!r}")
+        raise ValueError(
+            f"solved_at must lie in [1, episodes] where it is set, got {solved_at!r}"
+        )
     return np.where(solved, s, e), solved
 
 
@@ -325,7 +345,9 @@ class SolveTime:
 
 def _km_median(t: np.ndarray, solved: np.ndarray) -> np.ndarray:
     """Kaplan–Meier medians of a batch of samples t, solved (B, n) → (B,), inf if censored."""
-    order = np.argsort(t + np.where(solved, 0.0, 0.5), axis=-1, kind="stable")  # events first
+    order = np.argsort(
+        t + np.where(solved, 0.0, 0.5), axis=-1, kind="stable"
+    )  # events first
     t = np.take_along_axis(t, order, axis=-1)
     d = np.take_along_axis(solved, order, axis=-1).astype(np.float64)
     n = t.shape[-1]
@@ -405,8 +427,9 @@ def holm(p_values: ArrayLike) -> np.ndarray:
     """
     p = np.asarray(p_values, dtype=np.float64).reshape(-1)
     if p.size == 0 or not np.all((p >= 0) & (p <= 1)):
-        raise ValueError(f"p_values must be a non-empty list of numbers in [0, 1], "
-                         f"got {p_values!r}")
+        raise ValueError(
+            f"p_values must be a non-empty list of numbers in [0, 1], got {p_values!r}"
+        )
     order = np.argsort(p, kind="stable")
     m = p.size
     stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
@@ -425,7 +448,12 @@ def _newcombe_interval(theta: float, n: int, m: int, z: float) -> tuple[float, f
     big_n = (n + m) / 2
 
     def excess(t: float) -> float:  # < 0 inside the interval, > 0 outside
-        v = t * (1 - t) * (1 + (big_n - 1) * ((1 - t) / (2 - t) + t / (1 + t))) / (n * m)
+        v = (
+            t
+            * (1 - t)
+            * (1 + (big_n - 1) * ((1 - t) / (2 - t) + t / (1 + t)))
+            / (n * m)
+        )
         return (theta - t) ** 2 - z * z * v
 
     def root(inside: float, outside: float) -> float:  # bisection: excess changes sign
@@ -494,8 +522,9 @@ def compare(
     """
     a, b = _pair(x, y, higher_is_better)
     if a.shape[1] != 1:
-        raise ValueError(f"compare takes one task (x of shape (n,)), "
-                         f"got {a.shape[1]} tasks")
+        raise ValueError(
+            f"compare takes one task (x of shape (n,)), got {a.shape[1]} tasks"
+        )
     generator("rng", rng)
     integer("n_permutations", n_permutations, low=1)
     a, b = a[:, 0], b[:, 0]

@@ -62,10 +62,26 @@ from .checkpoint import atomic_write, read_json
 from .stats import Estimate, SolveTime, bootstrap_ci, median_episodes_to_solve
 from .train import Config, History, train
 
-__all__ = ["METRICS", "SweepResult", "SweepWarning", "expand_grid", "load_sweep", "plan",
-           "run_configs", "run_id", "sweep"]
+__all__ = [
+    "METRICS",
+    "SweepResult",
+    "SweepWarning",
+    "expand_grid",
+    "load_sweep",
+    "plan",
+    "run_configs",
+    "run_id",
+    "sweep",
+]
 
-METRICS = ("solved_at", "episodes", "env_steps", "wall_seconds", "final_rolling_mean", "error")
+METRICS = (
+    "solved_at",
+    "episodes",
+    "env_steps",
+    "wall_seconds",
+    "final_rolling_mean",
+    "error",
+)
 """The columns every row has after the grid parameters and ``seed`` (then ``run_id``)."""
 
 Row = dict[str, Any]
@@ -91,23 +107,35 @@ def expand_grid(grid: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]
     """
     grid = {} if grid is None else grid
     if not isinstance(grid, Mapping):
-        raise TypeError(f"grid must be a mapping from Config field to values, got {grid!r}")
+        raise TypeError(
+            f"grid must be a mapping from Config field to values, got {grid!r}"
+        )
     names = {f.name for f in dataclasses.fields(Config)}
     for name, values in grid.items():
         if name == "seed":
             raise ValueError("grid must not contain 'seed': give the seeds separately")
         if name not in names:
-            raise ValueError(f"grid name {name!r} is not a Config field "
-                             f"(choose from {sorted(names - {'seed'})})")
+            raise ValueError(
+                f"grid name {name!r} is not a Config field "
+                f"(choose from {sorted(names - {'seed'})})"
+            )
         if isinstance(values, np.ndarray):
             values = values.tolist()
-        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-            raise ValueError(f"grid[{name!r}] must be a non-empty list of values, got {values!r}")
+        if (
+            isinstance(values, (str, bytes))
+            or not isinstance(values, Sequence)
+            or not values
+        ):
+            raise ValueError(
+                f"grid[{name!r}] must be a non-empty list of values, got {values!r}"
+            )
         if len({_dumps(v) for v in values}) != len(values):
             raise ValueError(f"grid[{name!r}] has repeated values: {list(values)!r}")
     keys = list(grid)
     columns = [[_plain(v) for v in grid[k]] for k in keys]
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*columns)]
+    return [
+        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*columns)
+    ]
 
 
 def _plain(value: Any) -> Any:
@@ -127,7 +155,9 @@ def _seeds(seeds: int | Sequence[int]) -> list[int]:
             raise ValueError(f"seeds must be >= 1, got {seeds!r}")
         return list(range(int(seeds)))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
-        raise ValueError(f"seeds must be a count >= 1 or a non-empty list of seeds, got {seeds!r}")
+        raise ValueError(
+            f"seeds must be a count >= 1 or a non-empty list of seeds, got {seeds!r}"
+        )
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must not repeat, got {list(seeds)!r}")
     return [int(s) for s in seeds]
@@ -157,7 +187,9 @@ def plan(base: Config, points: list[dict[str, Any]], seeds: list[int]) -> list[T
             try:
                 config = base.replace(**point, seed=seed)
             except (ValueError, TypeError) as err:
-                where = ", ".join(f"{k}={v!r}" for k, v in point.items()) or "base config"
+                where = (
+                    ", ".join(f"{k}={v!r}" for k, v in point.items()) or "base config"
+                )
                 raise type(err)(f"grid point {where}, seed {seed}: {err}") from err
             tasks.append(Task(point, config, run_id(config)))
     return tasks
@@ -176,7 +208,11 @@ def _run(config: Config, train_fn: Callable[[Config], History]) -> Outcome:
     except Exception as err:  # a failed run is a result too: record it, go on
         message = f"{type(err).__name__}: {err}".replace("\n", " ")
         empty = np.zeros(0)
-        return {m: None for m in METRICS} | {"error": message}, empty, empty.astype(np.int64)
+        return (
+            {m: None for m in METRICS} | {"error": message},
+            empty,
+            empty.astype(np.int64),
+        )
     final = history.rolling_mean()
     row = {
         "solved_at": history.solved_at,
@@ -186,8 +222,11 @@ def _run(config: Config, train_fn: Callable[[Config], History]) -> Outcome:
         "final_rolling_mean": float(final[-1]) if final.size else None,
         "error": None,
     }
-    return (row, np.asarray(history.returns, dtype=np.float64),
-            np.asarray(history.lengths, dtype=np.int64))
+    return (
+        row,
+        np.asarray(history.returns, dtype=np.float64),
+        np.asarray(history.lengths, dtype=np.int64),
+    )
 
 
 # ---------------------------------------------------------------- the result
@@ -228,7 +267,9 @@ class SweepResult:
         import pandas as pd
 
         frame = pd.DataFrame(self.rows, columns=self.columns)
-        return frame.astype({"solved_at": "Int64", "episodes": "Int64", "env_steps": "Int64"})
+        return frame.astype(
+            {"solved_at": "Int64", "episodes": "Int64", "env_steps": "Int64"}
+        )
 
     def select(self, point: Point | None = None, *, errors: bool = False) -> list[Row]:
         """The rows at grid point ``point`` (all rows if None), without failed runs
@@ -237,41 +278,74 @@ class SweepResult:
         unknown = sorted(set(point) - set(self.params))
         if unknown:
             raise ValueError(f"point has names that are not grid parameters: {unknown}")
-        return [r for r in self.rows
-                if all(r[k] == v for k, v in point.items()) and (errors or r["error"] is None)]
+        return [
+            r
+            for r in self.rows
+            if all(r[k] == v for k, v in point.items())
+            and (errors or r["error"] is None)
+        ]
 
     def metric(self, name: str, point: Point | None = None) -> np.ndarray:
         """Column ``name`` of the successful runs at ``point``, float64 (n,); NaN for None."""
         if name not in METRICS or name == "error":
-            raise ValueError(f"name must be one of {[m for m in METRICS if m != 'error']}, "
-                             f"got {name!r}")
-        return np.array([np.nan if r[name] is None else r[name] for r in self.select(point)],
-                        dtype=np.float64)
+            raise ValueError(
+                f"name must be one of {[m for m in METRICS if m != 'error']}, "
+                f"got {name!r}"
+            )
+        return np.array(
+            [np.nan if r[name] is None else r[name] for r in self.select(point)],
+            dtype=np.float64,
+        )
 
     def curves(self, point: Point | None = None) -> list[np.ndarray]:
         """The per-episode returns of each successful run at ``point``: a list of (E_i,)."""
         return [self.returns[r["run_id"]] for r in self.select(point)]
 
-    def solve_time(self, point: Point | None = None, *, rng: np.random.Generator | None = None,
-                   n_boot: int = 2000) -> SolveTime:
+    def solve_time(
+        self,
+        point: Point | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+        n_boot: int = 2000,
+    ) -> SolveTime:
         """Median episodes-to-solve at ``point``, unsolved runs censored (see stats)."""
         rows = self.select(point)
         if not rows:
             raise ValueError(f"no successful runs at point {dict(point or {})!r}")
-        return median_episodes_to_solve([r["solved_at"] for r in rows],
-                                        [r["episodes"] for r in rows], rng=rng, n_boot=n_boot)
+        return median_episodes_to_solve(
+            [r["solved_at"] for r in rows],
+            [r["episodes"] for r in rows],
+            rng=rng,
+            n_boot=n_boot,
+        )
 
-    def aggregate(self, metric: str = "final_rolling_mean", statistic: str = "iqm", *,
-                  rng: np.random.Generator, n_boot: int = 2000,
-                  confidence: float = 0.95) -> list[tuple[dict[str, Any], Estimate]]:
+    def aggregate(
+        self,
+        metric: str = "final_rolling_mean",
+        statistic: str = "iqm",
+        *,
+        rng: np.random.Generator,
+        n_boot: int = 2000,
+        confidence: float = 0.95,
+    ) -> list[tuple[dict[str, Any], Estimate]]:
         """``statistic`` of ``metric`` over seeds, with a bootstrap CI, at every grid
         point that has a successful run."""
         out = []
         for point in self.points:
             values = self.metric(metric, point)
             if values.size and np.all(np.isfinite(values)):
-                out.append((point, bootstrap_ci(values, statistic, rng=rng, n_boot=n_boot,
-                                                confidence=confidence)))
+                out.append(
+                    (
+                        point,
+                        bootstrap_ci(
+                            values,
+                            statistic,
+                            rng=rng,
+                            n_boot=n_boot,
+                            confidence=confidence,
+                        ),
+                    )
+                )
         return out
 
     @staticmethod
@@ -285,22 +359,30 @@ class SweepResult:
 
 def _csv_line(columns: list[str], row: Row) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(["" if row[c] is None else row[c]
-                                                   for c in columns])
+    csv.writer(buf, lineterminator="\n").writerow(
+        ["" if row[c] is None else row[c] for c in columns]
+    )
     return buf.getvalue()
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
-    text = (_csv_line(columns, dict(zip(columns, columns, strict=True)))
-            + "".join(_csv_line(columns, r) for r in rows))
+    text = _csv_line(columns, dict(zip(columns, columns, strict=True))) + "".join(
+        _csv_line(columns, r) for r in rows
+    )
     atomic_write(path, lambda f: f.write(text))
 
 
-def _save_run(path: Path, config: Config, row: Row, returns: np.ndarray,
-              lengths: np.ndarray) -> None:
+def _save_run(
+    path: Path, config: Config, row: Row, returns: np.ndarray, lengths: np.ndarray
+) -> None:
     def write(f: Any) -> None:
-        np.savez(f, returns=returns, lengths=lengths, row=np.array(_dumps(row)),
-                 config=np.array(_dumps(config.to_dict())))
+        np.savez(
+            f,
+            returns=returns,
+            lengths=lengths,
+            row=np.array(_dumps(row)),
+            config=np.array(_dumps(config.to_dict())),
+        )
 
     atomic_write(path, write, binary=True)
 
@@ -316,19 +398,35 @@ def _read_run(path: Path, config: Config | None) -> Outcome:
                 row = json.loads(str(data["row"]))
                 saved_config = json.loads(str(data["config"]))
                 returns, lengths = data["returns"], data["lengths"]
-    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile,
-            zlib.error, RecursionError) as err:
-        raise ValueError(f"not a readable run file ({err})".replace("\n", " ")) from None
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        KeyError,
+        MemoryError,
+        zipfile.BadZipFile,
+        zlib.error,
+        RecursionError,
+    ) as err:
+        raise ValueError(
+            f"not a readable run file ({err})".replace("\n", " ")
+        ) from None
     if not isinstance(row, dict) or not set(METRICS) <= set(row):
         raise ValueError("its row lacks the sweep's columns")
     if config is not None and saved_config != json.loads(_dumps(config.to_dict())):
         raise ValueError("it holds a different configuration")
-    if (returns.ndim != 1 or lengths.ndim != 1 or returns.shape != lengths.shape
-            or returns.dtype.kind not in "fiu" or lengths.dtype.kind not in "iu"):
+    if (
+        returns.ndim != 1
+        or lengths.ndim != 1
+        or returns.shape != lengths.shape
+        or returns.dtype.kind not in "fiu"
+        or lengths.dtype.kind not in "iu"
+    ):
         raise ValueError("its learning curve is not two matching 1-d numeric arrays")
     if row["error"] is None and row["episodes"] != returns.size:
-        raise ValueError(f"its row says {row['episodes']!r} episodes but it holds "
-                         f"{returns.size}")
+        raise ValueError(
+            f"its row says {row['episodes']!r} episodes but it holds {returns.size}"
+        )
     return row, returns.astype(np.float64), lengths.astype(np.int64)
 
 
@@ -340,15 +438,24 @@ def _load_run(path: Path, config: Config | None = None) -> Outcome | None:
     try:
         return _read_run(path, config)
     except ValueError as err:
-        warnings.warn(f"{path}: {err}; the run is recomputed", SweepWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: {err}; the run is recomputed", SweepWarning, stacklevel=3
+        )
         return None
 
 
-def _spec(base: Config, grid: Mapping[str, Sequence[Any]] | None, params: tuple[str, ...],
-          seeds: list[int]) -> dict[str, Any]:
+def _spec(
+    base: Config,
+    grid: Mapping[str, Sequence[Any]] | None,
+    params: tuple[str, ...],
+    seeds: list[int],
+) -> dict[str, Any]:
     """What sweep.json records: the base config, the grid and the seeds, as plain JSON."""
-    spec = {"base": base.to_dict(), "grid": {k: list((grid or {})[k]) for k in params},
-            "seeds": seeds}
+    spec = {
+        "base": base.to_dict(),
+        "grid": {k: list((grid or {})[k]) for k in params},
+        "seeds": seeds,
+    }
     return json.loads(_dumps(spec))
 
 
@@ -373,13 +480,24 @@ def _extends(new: dict[str, Any], old: dict[str, Any]) -> str | None:
     """None if the sweep ``new`` contains ``old`` (the same base and grid names, every old
     value and seed among the new ones); otherwise what differs."""
     if new["base"] != old["base"]:
-        changed = sorted(k for k in set(new["base"]) | set(old["base"])
-                         if new["base"].get(k) != old["base"].get(k))
-        return "another base config (" + ", ".join(
-            f"{k}: {old['base'].get(k)!r} -> {new['base'].get(k)!r}" for k in changed) + ")"
+        changed = sorted(
+            k
+            for k in set(new["base"]) | set(old["base"])
+            if new["base"].get(k) != old["base"].get(k)
+        )
+        return (
+            "another base config ("
+            + ", ".join(
+                f"{k}: {old['base'].get(k)!r} -> {new['base'].get(k)!r}"
+                for k in changed
+            )
+            + ")"
+        )
     if list(new["grid"]) != list(old["grid"]):
-        return f"another grid ({', '.join(old['grid']) or 'none'} -> " \
-               f"{', '.join(new['grid']) or 'none'})"
+        return (
+            f"another grid ({', '.join(old['grid']) or 'none'} -> "
+            f"{', '.join(new['grid']) or 'none'})"
+        )
     for name, values in old["grid"].items():
         dropped = [v for v in values if v not in new["grid"][name]]
         if dropped:
@@ -393,8 +511,14 @@ def _extends(new: dict[str, Any], old: dict[str, Any]) -> str | None:
 class _Store:
     """The persist stage: a sweep's directory, locked while this sweep writes to it."""
 
-    def __init__(self, out: Path, spec: dict[str, Any], columns: list[str],
-                 fresh: bool, exclusive: bool) -> None:
+    def __init__(
+        self,
+        out: Path,
+        spec: dict[str, Any],
+        columns: list[str],
+        fresh: bool,
+        exclusive: bool,
+    ) -> None:
         self.out, self.columns = out, columns
         (out / "runs").mkdir(parents=True, exist_ok=True)
         self._lock = open(out / LOCK_NAME, "a+b")  # held until close()
@@ -402,9 +526,11 @@ class _Store:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise ValueError(f"{out} is in use by another sweep (it holds the lock "
-                             f"{LOCK_NAME}); wait for it to finish or choose another "
-                             "directory") from None
+            raise ValueError(
+                f"{out} is in use by another sweep (it holds the lock "
+                f"{LOCK_NAME}); wait for it to finish or choose another "
+                "directory"
+            ) from None
         try:
             spec_file = out / "sweep.json"
             if fresh:
@@ -413,14 +539,25 @@ class _Store:
                 try:
                     old = _read_spec(spec_file)
                 except ValueError as err:
-                    raise ValueError(f"{err}; pass fresh=True (--overwrite) to discard "
-                                     "the sweep in it") from None
-                differs = _extends(spec, _spec(Config.from_dict(old["base"]), old["grid"],
-                                               tuple(old["grid"]), _seeds(old["seeds"])))
+                    raise ValueError(
+                        f"{err}; pass fresh=True (--overwrite) to discard "
+                        "the sweep in it"
+                    ) from None
+                differs = _extends(
+                    spec,
+                    _spec(
+                        Config.from_dict(old["base"]),
+                        old["grid"],
+                        tuple(old["grid"]),
+                        _seeds(old["seeds"]),
+                    ),
+                )
                 if differs is not None:
-                    raise ValueError(f"{out} holds a different sweep ({differs}); pass "
-                                     "fresh=True (--overwrite) to replace it, or choose "
-                                     "another directory")
+                    raise ValueError(
+                        f"{out} holds a different sweep ({differs}); pass "
+                        "fresh=True (--overwrite) to replace it, or choose "
+                        "another directory"
+                    )
             atomic_write(spec_file, lambda f: f.write(json.dumps(spec, indent=2)))
         except BaseException:
             self.close()
@@ -439,8 +576,12 @@ class _Store:
         saved = _load_run(self.out / "runs" / f"{task.run_id}.npz", task.config)
         return None if saved is None or saved[0].get("error") is not None else saved
 
-    def save(self, task: Task, row: Row, returns: np.ndarray, lengths: np.ndarray) -> None:
-        _save_run(self.out / "runs" / f"{task.run_id}.npz", task.config, row, returns, lengths)
+    def save(
+        self, task: Task, row: Row, returns: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        _save_run(
+            self.out / "runs" / f"{task.run_id}.npz", task.config, row, returns, lengths
+        )
 
     def write_table(self, rows: list[Row]) -> None:
         _write_csv(self.out / "results.csv", self.columns, rows)
@@ -457,7 +598,9 @@ class _Store:
 def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
-    os._exit(1)  # the parent is gone (killed, even by SIGKILL): stop computing for nobody
+    os._exit(
+        1
+    )  # the parent is gone (killed, even by SIGKILL): stop computing for nobody
 
 
 def _worker_init() -> None:
@@ -484,7 +627,9 @@ def connect_dask(address: str, timeout: float = 10.0) -> Any:
 
     failed: list[BaseException] = []
 
-    def probe() -> None:  # in a thread of its own: the caller may be inside an event loop
+    def probe() -> (
+        None
+    ):  # in a thread of its own: the caller may be inside an event loop
         try:
             asyncio.run(asyncio.wait_for(handshake(), timeout))
         except BaseException as err:  # handed to the caller below
@@ -493,8 +638,9 @@ def connect_dask(address: str, timeout: float = 10.0) -> Any:
     thread = threading.Thread(target=probe, daemon=True)
     thread.start()
     thread.join(timeout + 5.0)
-    if thread.is_alive() or (failed and isinstance(failed[0], (asyncio.TimeoutError,
-                                                                TimeoutError))):
+    if thread.is_alive() or (
+        failed and isinstance(failed[0], (asyncio.TimeoutError, TimeoutError))
+    ):
         raise TimeoutError(f"no Dask scheduler answered within {timeout:g} s")
     if failed and isinstance(failed[0], OSError):
         raise OSError(str(failed[0]).replace("\n", " "))
@@ -515,7 +661,9 @@ def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
             yield
         return
     if backend not in (None, "dask"):
-        raise ValueError(f"backend must be None or 'dask' with a scheduler, got {backend!r}")
+        raise ValueError(
+            f"backend must be None or 'dask' with a scheduler, got {backend!r}"
+        )
     own = isinstance(scheduler, str)
     client = connect_dask(scheduler) if own else scheduler
     try:
@@ -533,8 +681,10 @@ def _check_jobs(n_jobs: int | None, local: bool) -> None:
         raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
     cores = os.cpu_count() or 1
     if local and not -cores <= n_jobs <= JOBS_PER_CORE * cores:
-        raise ValueError(f"n_jobs must be between -{cores} and {JOBS_PER_CORE * cores} "
-                         f"({JOBS_PER_CORE} processes per core at most), got {n_jobs}")
+        raise ValueError(
+            f"n_jobs must be between -{cores} and {JOBS_PER_CORE * cores} "
+            f"({JOBS_PER_CORE} processes per core at most), got {n_jobs}"
+        )
 
 
 def run_configs(
@@ -555,20 +705,27 @@ def run_configs(
     if not configs:
         return
     with _backend(backend, scheduler):
-        jobs = Parallel(n_jobs=-1 if n_jobs is None else n_jobs, return_as="generator_unordered")
-        outputs = jobs(delayed(_indexed_run)(i, c, train_fn) for i, c in enumerate(configs))
+        jobs = Parallel(
+            n_jobs=-1 if n_jobs is None else n_jobs, return_as="generator_unordered"
+        )
+        outputs = jobs(
+            delayed(_indexed_run)(i, c, train_fn) for i, c in enumerate(configs)
+        )
         try:
             for output in outputs:  # noqa: UP028  (yield from would hand close() to joblib)
                 yield output
         finally:
             with warnings.catch_warnings():
                 # joblib warns that closing early cancels tasks: that is the point
-                warnings.filterwarnings("ignore", r".*tasks .*(cancelled|not used)", UserWarning)
+                warnings.filterwarnings(
+                    "ignore", r".*tasks .*(cancelled|not used)", UserWarning
+                )
                 outputs.close()  # on an exception: cancel the runs still queued
 
 
-def _indexed_run(i: int, config: Config,
-                 train_fn: Callable[[Config], History]) -> tuple[int, Outcome]:
+def _indexed_run(
+    i: int, config: Config, train_fn: Callable[[Config], History]
+) -> tuple[int, Outcome]:
     return i, _run(config, train_fn)
 
 
@@ -618,8 +775,12 @@ def sweep(
     done: dict[str, Row] = {}
 
     def add(task: Task, metrics: Row, returns: np.ndarray, lengths: np.ndarray) -> Row:
-        row = {**task.point, "seed": task.config.seed,
-               **{m: metrics.get(m) for m in METRICS}, "run_id": task.run_id}
+        row = {
+            **task.point,
+            "seed": task.config.seed,
+            **{m: metrics.get(m) for m in METRICS},
+            "run_id": task.run_id,
+        }
         done[task.run_id] = row
         result.configs[task.run_id] = task.config
         if row["error"] is None:
@@ -634,8 +795,13 @@ def sweep(
     todo = tasks
     if out is not None:
         result.out = Path(out)
-        store = _Store(result.out, _spec(base, grid, result.params, seed_list), result.columns,
-                       fresh, exclusive)
+        store = _Store(
+            result.out,
+            _spec(base, grid, result.params, seed_list),
+            result.columns,
+            fresh,
+            exclusive,
+        )
     try:
         if store is not None:
             todo = []
@@ -650,15 +816,26 @@ def sweep(
         from tqdm import tqdm
 
         try:
-            with tqdm(total=len(todo), unit="run", desc="sweep",
-                      disable=not progress or not todo or None) as bar:
-                outputs = run_configs([t.config for t in todo], n_jobs=n_jobs, backend=backend,
-                                      scheduler=scheduler, train_fn=train_fn)
+            with tqdm(
+                total=len(todo),
+                unit="run",
+                desc="sweep",
+                disable=not progress or not todo or None,
+            ) as bar:
+                outputs = run_configs(
+                    [t.config for t in todo],
+                    n_jobs=n_jobs,
+                    backend=backend,
+                    scheduler=scheduler,
+                    train_fn=train_fn,
+                )
                 try:
                     for i, (metrics, returns, lengths) in outputs:
                         task = todo[i]
                         row = add(task, metrics, returns, lengths)
-                        if store is not None:  # the file first, then the table: both whole
+                        if (
+                            store is not None
+                        ):  # the file first, then the table: both whole
                             store.save(task, row, returns, lengths)
                             store.write_table(table())
                         result.computed += 1
@@ -688,19 +865,26 @@ def load_sweep(out: str | Path) -> SweepResult:
     out_dir = Path(out)
     spec_file = out_dir / "sweep.json"
     if not spec_file.is_file():
-        raise FileNotFoundError(f"{str(out_dir)!r} has no sweep.json: not a sweep directory")
+        raise FileNotFoundError(
+            f"{str(out_dir)!r} has no sweep.json: not a sweep directory"
+        )
     spec = _read_spec(spec_file)
     points = expand_grid(spec["grid"])
     tasks = plan(Config.from_dict(spec["base"]), points, spec["seeds"])
-    result = SweepResult(params=tuple(spec["grid"]), points=points, seeds=spec["seeds"],
-                         out=out_dir)
+    result = SweepResult(
+        params=tuple(spec["grid"]), points=points, seeds=spec["seeds"], out=out_dir
+    )
     for task in tasks:
         saved = _load_run(out_dir / "runs" / f"{task.run_id}.npz", task.config)
         if saved is None:
             continue
         metrics, returns, lengths = saved
-        row = {**task.point, "seed": task.config.seed,
-               **{m: metrics.get(m) for m in METRICS}, "run_id": task.run_id}
+        row = {
+            **task.point,
+            "seed": task.config.seed,
+            **{m: metrics.get(m) for m in METRICS},
+            "run_id": task.run_id,
+        }
         result.rows.append(row)
         result.configs[task.run_id] = task.config
         if row["error"] is None:

@@ -77,7 +77,9 @@ def _check_distributions(name: str, x: np.ndarray) -> None:
     if np.any(x < 0):
         where = tuple(int(i) for i in np.argwhere(x < 0)[0])
         value = float(x[where])
-        raise ValueError(f"{name} must be non-negative, got {name}{list(where)} = {value!r}")
+        raise ValueError(
+            f"{name} must be non-negative, got {name}{list(where)} = {value!r}"
+        )
     sums = x.sum(axis=-1)
     bad = np.abs(sums - 1.0) > _ATOL
     if np.any(bad):
@@ -115,7 +117,9 @@ class TabularMDP:
     def __post_init__(self) -> None:
         P = np.array(self.P, dtype=np.float64)
         if P.ndim != 3 or P.shape[0] != P.shape[2] or P.shape[0] < 1 or P.shape[1] < 1:
-            raise ValueError(f"P must have shape (S, A, S) with S, A >= 1, got {P.shape}")
+            raise ValueError(
+                f"P must have shape (S, A, S) with S, A >= 1, got {P.shape}"
+            )
         S, A, _ = P.shape
         P = _float_array("P", P, (S, A, S))
         _check_distributions("P", P)
@@ -207,7 +211,9 @@ def softmax_policy(theta: np.ndarray) -> np.ndarray:
 def one_hot(states: np.ndarray, n_states: int) -> np.ndarray:
     """Integer states (...,) → float64 one-hot rows (..., S)."""
     s = np.asarray(states)
-    if not np.issubdtype(s.dtype, np.integer) or (s.size and (s.min() < 0 or s.max() >= n_states)):
+    if not np.issubdtype(s.dtype, np.integer) or (
+        s.size and (s.min() < 0 or s.max() >= n_states)
+    ):
         raise ValueError(f"states must be integers in [0, {n_states}), got {s!r}")
     return np.eye(n_states)[s]
 
@@ -237,7 +243,11 @@ class TabularSoftmaxPolicy(Policy):
         self.params = {"theta": t}  # (S, A)
 
     def spec(self) -> dict[str, Any]:
-        return {"kind": self.kind, "n_states": self.obs_dim, "n_actions": self.n_actions}
+        return {
+            "kind": self.kind,
+            "n_states": self.obs_dim,
+            "n_actions": self.n_actions,
+        }
 
     def probs(self, obs: np.ndarray) -> np.ndarray:
         """π(· | s) for each row of ``obs``: (T, A)."""
@@ -246,14 +256,16 @@ class TabularSoftmaxPolicy(Policy):
     def _actions(self, actions: np.ndarray, T: int) -> np.ndarray:
         a = np.asarray(actions).reshape(-1)
         if a.shape != (T,) or not np.issubdtype(a.dtype, np.integer):
-            raise ValueError(f"actions must be {T} integers, got {np.asarray(actions)!r}")
+            raise ValueError(
+                f"actions must be {T} integers, got {np.asarray(actions)!r}"
+            )
         if a.size and (a.min() < 0 or a.max() >= self.n_actions):
             raise ValueError(f"actions must lie in [0, {self.n_actions}), got {a!r}")
         return a
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
         p = self.probs(obs)  # (N, A)
-        a = inverse_cdf(p, rng.random(p.shape[0]))
+        a = inverse_cdf(p, rng.random(size=(p.shape[0],)))
         return int(a[0]) if np.ndim(obs) == 1 else a
 
     def log_prob(self, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -261,7 +273,9 @@ class TabularSoftmaxPolicy(Policy):
         a = self._actions(actions, logp.shape[0])
         return logp[np.arange(a.size), a]
 
-    def grad_log_prob(self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray) -> Params:
+    def grad_log_prob(
+        self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> Params:
         x = self._batch(obs)  # (T, S)
         T = x.shape[0]
         a = self._actions(actions, T)
@@ -365,15 +379,24 @@ class TabularEpisodes:
     def to_episodes(self) -> list[Episode]:
         """The package's :class:`~reinforce.rollout.Episode` objects, one-hot observations."""
         out = []
-        for s, a, r, T in zip(self.states, self.actions, self.rewards, self.lengths, strict=True):
-            out.append(Episode(observations=one_hot(s[:T], self.n_states), actions=a[:T].copy(),
-                               rewards=r[:T].copy(), terminated=True, truncated=False))
+        for s, a, r, T in zip(
+            self.states, self.actions, self.rewards, self.lengths, strict=True
+        ):
+            out.append(
+                Episode(
+                    observations=one_hot(s[:T], self.n_states),
+                    actions=a[:T].copy(),
+                    rewards=r[:T].copy(),
+                    terminated=True,
+                    truncated=False,
+                )
+            )
         return out
 
 
 def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One index per row of the distributions ``probs`` (n, K), by inverse CDF."""
-    return inverse_cdf(probs, rng.random(probs.shape[0]))
+    return inverse_cdf(probs, rng.random(size=(probs.shape[0],)))
 
 
 def sample_episodes(
@@ -402,9 +425,16 @@ def sample_episodes(
         states[i, t], actions[i, t] = s_t, a_t
     lengths = np.bincount(np.concatenate([i for i, _, _ in steps]), minlength=n)  # (n,)
     mask = np.arange(len(steps)) < lengths[:, None]  # (n, T_max)
-    rewards = np.where(mask, mdp.R[states, actions], 0.0)  # (n, T_max): r_t = R[s_t, a_t]
-    return TabularEpisodes(states=states, actions=actions, rewards=rewards, lengths=lengths,
-                           n_states=mdp.n_states)
+    rewards = np.where(
+        mask, mdp.R[states, actions], 0.0
+    )  # (n, T_max): r_t = R[s_t, a_t]
+    return TabularEpisodes(
+        states=states,
+        actions=actions,
+        rewards=rewards,
+        lengths=lengths,
+        n_states=mdp.n_states,
+    )
 
 
 def reinforce_estimates(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndarray:
@@ -437,7 +467,9 @@ def _check_theta_for(episodes: TabularEpisodes, theta: np.ndarray) -> np.ndarray
     t = np.array(theta, dtype=np.float64)
     S = episodes.n_states
     if t.ndim != 2 or t.shape[0] != S or t.shape[1] <= episodes.actions.max(initial=0):
-        raise ValueError(f"theta must have shape ({S}, A) with A > every action, got {t.shape}")
+        raise ValueError(
+            f"theta must have shape ({S}, A) with A > every action, got {t.shape}"
+        )
     if not np.all(np.isfinite(t)):
         raise ValueError(f"theta must be finite, got {t!r}")
     return t

@@ -27,7 +27,9 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
     return out
 
 
-def population_throughput(config: Config, sizes: Sequence[int], *, repeats: int = 1) -> np.ndarray:
+def population_throughput(
+    config: Config, sizes: Sequence[int], *, repeats: int = 1
+) -> np.ndarray:
     """Environment steps per second of a population of K copies of ``config`` (seeds
     0 … K−1), for each K in ``sizes``: the best of ``repeats`` timings. (len(sizes),)"""
     rates = []

@@ -170,14 +170,21 @@ class EpisodeSource:
     """
 
     def __init__(
-        self, env: gym.Env, config: Config, policy: Policy, rng: np.random.Generator, env_seed: int
+        self,
+        env: gym.Env,
+        config: Config,
+        policy: Policy,
+        rng: np.random.Generator,
+        env_seed: int,
     ) -> None:
         self.env, self.config, self.policy, self.rng = env, config, policy, rng
         self.seed: int | None = env_seed  # used by the first reset, then None
         self.vec_env = (
             None
             if config.num_envs == 1
-            else make_vec_env(config.env_id, config.num_envs, max_steps=config.max_steps)
+            else make_vec_env(
+                config.env_id, config.num_envs, max_steps=config.max_steps
+            )
         )
 
     def play(self, batch_size: int, done: int) -> Iterator[Episode]:
@@ -187,7 +194,12 @@ class EpisodeSource:
         seed, self.seed = self.seed, None
         if self.vec_env is not None:
             yield from collect_episodes(
-                self.vec_env, self.policy, self.rng, n, seed=seed, first_episode=done + 1
+                self.vec_env,
+                self.policy,
+                self.rng,
+                n,
+                seed=seed,
+                first_episode=done + 1,
             )
             return
         for k in range(n):
@@ -209,7 +221,9 @@ class EpisodeSource:
             self.vec_env.close()
 
 
-def stop_requested(history: RunHistory, callback: Callable[[Any], bool | None] | None) -> bool:
+def stop_requested(
+    history: RunHistory, callback: Callable[[Any], bool | None] | None
+) -> bool:
     """True if the callback returned ``False``, or the task is solved and the config
     says to stop then."""
     stop = callback is not None and callback(history) is False

@@ -50,7 +50,9 @@ def flatten(grads: Params) -> np.ndarray:
     """A gradient dict as one float64 vector, the arrays raveled in sorted key order: (P,)."""
     if not grads:
         raise ValueError("grads must contain at least one array")
-    return np.concatenate([np.asarray(grads[k], dtype=np.float64).ravel() for k in sorted(grads)])
+    return np.concatenate(
+        [np.asarray(grads[k], dtype=np.float64).ravel() for k in sorted(grads)]
+    )
 
 
 class FixedBaseline(Baseline):
@@ -63,9 +65,13 @@ class FixedBaseline(Baseline):
 
     name = "fixed"
 
-    def __init__(self, value: Callable[[np.ndarray], np.ndarray], name: str = "fixed") -> None:
+    def __init__(
+        self, value: Callable[[np.ndarray], np.ndarray], name: str = "fixed"
+    ) -> None:
         if not callable(value):
-            raise TypeError(f"value must be a function of the observations, got {value!r}")
+            raise TypeError(
+                f"value must be a function of the observations, got {value!r}"
+            )
         self.value = value
         self.name = name
 
@@ -77,7 +83,9 @@ class FixedBaseline(Baseline):
             G = np.asarray(G, dtype=np.float64)
             b = np.asarray(self.value(s), dtype=np.float64)
             if b.shape != G.shape:
-                raise ValueError(f"value returned shape {b.shape} for {G.shape[0]} observations")
+                raise ValueError(
+                    f"value returned shape {b.shape} for {G.shape[0]} observations"
+                )
             out.append(G - b)
         return out
 
@@ -98,7 +106,10 @@ def fit_value_baseline(
     if not episodes:
         raise ValueError("episodes must contain at least one episode")
     V = ValueBaseline(l2=l2)
-    G = [assign_credit(credit, e.rewards, e.terminated, gamma, blame_window) for e in episodes]
+    G = [
+        assign_credit(credit, e.rewards, e.terminated, gamma, blame_window)
+        for e in episodes
+    ]
     V.fit([e.observations for e in episodes], G)
     return FixedBaseline(V.predict, name="value")
 
@@ -123,14 +134,26 @@ def gradient_samples(
     B = integer("batch_size", batch_size, low=1)
     K, left = divmod(len(episodes), B)
     if K == 0 or left:
-        raise ValueError(f"the number of episodes ({len(episodes)}) must be a positive "
-                         f"multiple of batch_size ({batch_size})")
+        raise ValueError(
+            f"the number of episodes ({len(episodes)}) must be a positive "
+            f"multiple of batch_size ({batch_size})"
+        )
     base = make_baseline(baseline) if isinstance(baseline, str) else baseline
-    return np.stack([
-        flatten(reinforce_gradient(policy, episodes[k * B:(k + 1) * B], gamma=gamma,
-                                   credit=credit, baseline=base, blame_window=blame_window))
-        for k in range(K)
-    ])  # (K, P)
+    return np.stack(
+        [
+            flatten(
+                reinforce_gradient(
+                    policy,
+                    episodes[k * B : (k + 1) * B],
+                    gamma=gamma,
+                    credit=credit,
+                    baseline=base,
+                    blame_window=blame_window,
+                )
+            )
+            for k in range(K)
+        ]
+    )  # (K, P)
 
 
 @dataclass(frozen=True)
@@ -172,15 +195,23 @@ def gradient_stats(samples: ArrayLike) -> GradientStats:
     denom = np.linalg.norm(g, axis=1) * np.linalg.norm(loo, axis=1)  # (K,)
     num = np.einsum("kp,kp->k", g, loo)
     cos = np.divide(num, denom, out=np.zeros(K), where=denom > 0)  # zero vector: 0
-    return GradientStats(n=K, mean=mean, total_variance=total,
-                         variance_along_mean=along, mean_norm2=signal,
-                         relative_variance=relative, cosine=float(cos.mean()))
+    return GradientStats(
+        n=K,
+        mean=mean,
+        total_variance=total,
+        variance_along_mean=along,
+        mean_norm2=signal,
+        relative_variance=relative,
+        cosine=float(cos.mean()),
+    )
 
 
 def _check_samples(samples: ArrayLike) -> np.ndarray:
     g = np.asarray(samples, dtype=np.float64)
     if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 1:
-        raise ValueError(f"samples must have shape (K, P) with K >= 2 and P >= 1, got {g.shape}")
+        raise ValueError(
+            f"samples must have shape (K, P) with K >= 2 and P >= 1, got {g.shape}"
+        )
     if not np.all(np.isfinite(g)):
         raise ValueError("samples must be finite")
     return g
@@ -216,10 +247,15 @@ def variance_ratio(
     variances tr Σ̂ / ‖μ‖² instead (scale-free). Percentile interval, as in
     :func:`~reinforce.stats.bootstrap_ci`.
     """
-    a, b = np.asarray(samples, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    a, b = (
+        np.asarray(samples, dtype=np.float64),
+        np.asarray(reference, dtype=np.float64),
+    )
     if a.shape != b.shape or a.ndim != 2 or a.shape[0] < 2:
-        raise ValueError(f"samples and reference must both be (K, P) with K >= 2, got "
-                         f"{a.shape} and {b.shape}")
+        raise ValueError(
+            f"samples and reference must both be (K, P) with K >= 2, got "
+            f"{a.shape} and {b.shape}"
+        )
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise ValueError("samples and reference must be finite")
     generator("rng", rng)
@@ -235,8 +271,12 @@ def variance_ratio(
         ta = np.divide(ta, sa, out=np.full_like(ta, np.inf), where=sa > 0)
         tb = np.divide(tb, sb, out=np.full_like(tb, np.inf), where=sb > 0)
     # no noise in the reference: the ratio is infinite (nothing to divide by)
-    ratio = np.divide(ta, tb, out=np.full_like(ta, np.inf), where=(tb > 0) & np.isfinite(tb))
+    ratio = np.divide(
+        ta, tb, out=np.full_like(ta, np.inf), where=(tb > 0) & np.isfinite(tb)
+    )
     alpha = 1.0 - confidence
     # quantiles without interpolation: well defined even if some resamples are infinite
-    low, high = np.quantile(ratio[1:], [alpha / 2, 1.0 - alpha / 2], method="inverted_cdf")
+    low, high = np.quantile(
+        ratio[1:], [alpha / 2, 1.0 - alpha / 2], method="inverted_cdf"
+    )
     return Estimate(float(ratio[0]), float(low), float(high), float(confidence))

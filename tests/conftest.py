@@ -17,11 +17,18 @@ class Corridor(gym.Env):
     and ``action_space`` let tests vary the spaces.
     """
 
-    def __init__(self, length: int = 5, bad_at: int | None = None, bad: str = "obs",
-                 action_space: spaces.Space | None = None,
-                 observation_space: spaces.Space | None = None) -> None:
+    def __init__(
+        self,
+        length: int = 5,
+        bad_at: int | None = None,
+        bad: str = "obs",
+        action_space: spaces.Space | None = None,
+        observation_space: spaces.Space | None = None,
+    ) -> None:
         self.length, self.bad_at, self.bad = length, bad_at, bad
-        self.observation_space = observation_space or spaces.Box(-10, 10, (2,), np.float64)
+        self.observation_space = observation_space or spaces.Box(
+            -10, 10, (2,), np.float64
+        )
         self.action_space = action_space or spaces.Discrete(2)
         self.pos = 0
         self.t = 0
@@ -48,8 +55,13 @@ class Corridor(gym.Env):
 
 def _register(env_id: str, max_episode_steps: int | None, **kwargs) -> None:
     if env_id not in gym.registry:
-        gym.register(env_id, entry_point=Corridor, max_episode_steps=max_episode_steps,
-                     kwargs=kwargs, disable_env_checker=True)
+        gym.register(
+            env_id,
+            entry_point=Corridor,
+            max_episode_steps=max_episode_steps,
+            kwargs=kwargs,
+            disable_env_checker=True,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,6 +71,8 @@ def test_envs() -> Iterator[None]:
     _register("test/CorridorNaNObs-v0", 50, bad_at=2, bad="obs")
     _register("test/CorridorInfReward-v0", 50, bad_at=3, bad="reward")
     _register("test/CorridorMulti-v0", 50, action_space=spaces.MultiDiscrete([2, 2]))
-    _register("test/CorridorInfBox-v0", 50, action_space=spaces.Box(-np.inf, np.inf, (1,)))
+    _register(
+        "test/CorridorInfBox-v0", 50, action_space=spaces.Box(-np.inf, np.inf, (1,))
+    )
     _register("test/CorridorImage-v0", 50, observation_space=spaces.Box(0, 1, (3, 3)))
     yield

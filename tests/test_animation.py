@@ -29,7 +29,10 @@ POLE_LENGTH = 1.0  # Gymnasium's CartPole: twice its half-length 0.5
     [
         ([0.0, 0.0, 0.0, 0.0], (0.0, POLE_LENGTH)),  # upright
         ([1.0, 0.0, np.pi / 2, 0.0], (1.0 + POLE_LENGTH, 0.0)),  # flat, leaning right
-        ([-0.5, 3.0, -np.pi / 6, 1.0], (-0.5 - POLE_LENGTH / 2, POLE_LENGTH * np.sqrt(3) / 2)),
+        (
+            [-0.5, 3.0, -np.pi / 6, 1.0],
+            (-0.5 - POLE_LENGTH / 2, POLE_LENGTH * np.sqrt(3) / 2),
+        ),
     ],
     ids=["upright", "flat-right", "30deg-left"],
 )
@@ -60,7 +63,12 @@ def test_frame_steps_end_on_the_last_state(T, every, steps):
 
 @pytest.mark.parametrize(
     "bad",
-    [np.zeros((0, 4)), np.zeros((5, 3)), np.zeros((2, 2, 4)), np.array([[0, 0, np.nan, 0]])],
+    [
+        np.zeros((0, 4)),
+        np.zeros((5, 3)),
+        np.zeros((2, 2, 4)),
+        np.array([[0, 0, np.nan, 0]]),
+    ],
     ids=["empty", "three-columns", "3d", "nan"],
 )
 def test_bad_states_raise(bad):
@@ -68,8 +76,10 @@ def test_bad_states_raise(bad):
         animate_cartpole(bad)
 
 
-@pytest.mark.parametrize(("every", "error"), [(0, ValueError), (-1, ValueError),
-                                              (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    ("every", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)],
+)
 def test_bad_every_raises(every, error):
     with pytest.raises(error, match="every"):
         frame_steps(3, every)
@@ -99,13 +109,18 @@ def test_html_from_a_real_rollout_closes_its_figure():
     ("state", "tip"),
     [
         ([0.0, 0.0, 0.0, 0.0], (0.0, 0.6)),  # upright
-        ([0.5, 0.2, -3.0, 7.0], (0.5 + 0.6 * np.sin(0.2), 0.6 * np.cos(0.2))),  # θ is column 1
+        (
+            [0.5, 0.2, -3.0, 7.0],
+            (0.5 + 0.6 * np.sin(0.2), 0.6 * np.cos(0.2)),
+        ),  # θ is column 1
         ([-1.0, -np.pi / 2, 0.0, 0.0], (-1.6, 0.0)),  # flat, leaning left
     ],
     ids=["upright", "theta-in-column-1", "flat-left"],
 )
 def test_inverted_pendulum_tip_by_hand(state, tip):
-    np.testing.assert_allclose(pole_tip(np.array(state), INVERTED_PENDULUM), tip, atol=1e-12)
+    np.testing.assert_allclose(
+        pole_tip(np.array(state), INVERTED_PENDULUM), tip, atol=1e-12
+    )
 
 
 def test_cartpole_is_the_default_geometry():
@@ -124,18 +139,32 @@ def test_cartpole_is_the_default_geometry():
         ({"pole_length": 0.0}, "pole_length must be finite and > 0"),
         ({"x_limit": np.inf}, "x_limit must be finite and > 0"),
     ],
-    ids=["theta-out-of-range", "negative-x", "float-index", "same-column", "zero-pole",
-         "infinite-track"],
+    ids=[
+        "theta-out-of-range",
+        "negative-x",
+        "float-index",
+        "same-column",
+        "zero-pole",
+        "infinite-track",
+    ],
 )
 def test_bad_geometry_raises(changes, match):
-    fields = {"name": "test", "x_index": 0, "theta_index": 1, "pole_length": 1.0,
-              "x_limit": 1.0, **changes}
+    fields = {
+        "name": "test",
+        "x_index": 0,
+        "theta_index": 1,
+        "pole_length": 1.0,
+        "x_limit": 1.0,
+        **changes,
+    }
     with pytest.raises(ValueError, match=match):
         CartPoleGeometry(**fields)
 
 
 def test_bad_states_name_the_geometry_and_a_bad_geometry_is_refused():
-    with pytest.raises(ValueError, match=r"InvertedPendulum states must have shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"InvertedPendulum states must have shape \(4,\)"
+    ):
         cartpole_html(np.zeros((3, 5)), geometry=INVERTED_PENDULUM)
     with pytest.raises(TypeError, match="geometry must be a CartPoleGeometry"):
         pole_tip(np.zeros(4), "InvertedPendulum")  # type: ignore[arg-type]
@@ -154,7 +183,9 @@ def test_inverted_pendulum_matches_mujoco():
             tip = pole_tip(np.array([x, theta, 0.0, 0.0]), INVERTED_PENDULUM)
             centre = sim.data.geom_xpos[pole]  # (x, y, z) of the capsule's centre
             # the capsule runs from the pivot to (0.001, 0, 0.6) in the pole's frame
-            np.testing.assert_allclose([(x + tip[0]) / 2, tip[1] / 2], centre[[0, 2]], atol=1e-3)
+            np.testing.assert_allclose(
+                [(x + tip[0]) / 2, tip[1] / 2], centre[[0, 2]], atol=1e-3
+            )
     finally:
         env.close()
 
@@ -171,7 +202,10 @@ def test_inverted_pendulum_html_from_a_real_rollout():
         last = episode.observations[-1]
         d = draw_cartpole(ax, last, geometry=INVERTED_PENDULUM)
         assert d.cart.get_x() + d.cart.get_width() / 2 == pytest.approx(last[0])
-        assert ax.get_xlim()[1] > INVERTED_PENDULUM.x_limit + INVERTED_PENDULUM.cart_width / 2
+        assert (
+            ax.get_xlim()[1]
+            > INVERTED_PENDULUM.x_limit + INVERTED_PENDULUM.cart_width / 2
+        )
     finally:
         plt.close(fig)
     before = plt.get_fignums()

@@ -50,11 +50,15 @@ def test_value_baseline_predicts_with_earlier_fit_then_learns() -> None:
     obs = [rng.standard_normal((50, 3)) for _ in range(4)]
     target = [1.0 + 2 * s[:, 0] - s[:, 1] * s[:, 2] for s in obs]  # in the feature span
     first = base.advantages(target, obs)
-    np.testing.assert_array_equal(np.concatenate(first), np.concatenate(target))  # V ≡ 0 at first
+    np.testing.assert_array_equal(
+        np.concatenate(first), np.concatenate(target)
+    )  # V ≡ 0 at first
     new_obs = [rng.standard_normal((20, 3))]
     new_target = [1.0 + 2 * s[:, 0] - s[:, 1] * s[:, 2] for s in new_obs]
     second = base.advantages(new_target, new_obs)
-    assert np.max(np.abs(second[0])) < 1e-6  # the fit from the first batch explains these
+    assert (
+        np.max(np.abs(second[0])) < 1e-6
+    )  # the fit from the first batch explains these
 
 
 def test_make_baseline() -> None:

@@ -29,8 +29,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -39,22 +45,40 @@ def toc_chapters() -> list[str]:
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    entries = [*toc.get("chapters", []),
-               *(c for part in toc.get("parts", []) for c in part.get("chapters", []))]
+    entries = [
+        *toc.get("chapters", []),
+        *(c for part in toc.get("parts", []) for c in part.get("chapters", [])),
+    ]
     files = [toc["root"], *(c["file"] for c in entries)]
     return [Path(f).name for f in files if re.fullmatch(r"book/\d\d-[\w-]+", f)]
 
 
 CHAPTERS = toc_chapters()
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".pdf"}
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".bmp",
+    ".ico",
+    ".pdf",
+}
 
 
 def make(target: str, log: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """Run ``make target`` at the top of the repository, the whole output going to ``log``."""
-    args = ["make", "--no-print-directory", target, *(f"{k}={v}" for k, v in variables.items())]
+    args = [
+        "make",
+        "--no-print-directory",
+        target,
+        *(f"{k}={v}" for k, v in variables.items()),
+    ]
     with open(log, "w", encoding="utf-8") as out:
-        return subprocess.run(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
-                              check=False)
+        return subprocess.run(
+            args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, check=False
+        )
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -64,7 +88,9 @@ PROBLEM = re.compile(r"WARNING:|ERROR:|Exception|Traceback|Error\b")
 def tail(log: Path, lines: int = 30) -> str:
     """What went wrong in a build log: every warning and error line, then the last lines."""
     text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace")).splitlines()
-    problems = [line for line in text if PROBLEM.search(line) and "IPKernelApp" not in line]
+    problems = [
+        line for line in text if PROBLEM.search(line) and "IPKernelApp" not in line
+    ]
     return "\n".join(["-- problems:", *problems[:40], "-- last lines:", *text[-lines:]])
 
 
@@ -76,22 +102,39 @@ def test_every_chapter_is_in_the_table_of_contents():
     on_disk = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]-*.md"))
     assert on_disk == sorted(CHAPTERS), (
         f"chapters not in _toc.yml: {sorted(set(on_disk) - set(CHAPTERS))}; "
-        f"listed but missing: {sorted(set(CHAPTERS) - set(on_disk))}")
+        f"listed but missing: {sorted(set(CHAPTERS) - set(on_disk))}"
+    )
 
 
 def test_no_results_committed_under_book():
     """Chapters are sources: no image (but the logo and favicon) and no executed notebook."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--", "book"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", "book"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
     files = [Path(f) for f in listed if f]
     assert files, "git lists no file under book/"
-    images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES
-              and not f.name.startswith(("logo.", "favicon."))]
-    assert not images, f"images committed under book/ (figures come from executed code): {images}"
+    images = [
+        f
+        for f in files
+        if f.suffix.lower() in IMAGE_SUFFIXES
+        and not f.name.startswith(("logo.", "favicon."))
+    ]
+    assert not images, (
+        f"images committed under book/ (figures come from executed code): {images}"
+    )
     notebooks = [f for f in files if f.suffix == ".ipynb"]
-    executed = [f for f in notebooks
-                if any(c.get("outputs") or c.get("execution_count")
-                       for c in json.loads((ROOT / f).read_text(encoding="utf-8"))["cells"])]
+    executed = [
+        f
+        for f in notebooks
+        if any(
+            c.get("outputs") or c.get("execution_count")
+            for c in json.loads((ROOT / f).read_text(encoding="utf-8"))["cells"]
+        )
+    ]
     assert not executed, f"executed notebooks committed under book/: {executed}"
 
 
@@ -102,8 +145,9 @@ def test_fit_listings_fits_lines_and_keeps_the_code():
     import ast
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("fit_listings",
-                                                  ROOT / "book" / "_ext" / "fit_listings.py")
+    spec = importlib.util.spec_from_file_location(
+        "fit_listings", ROOT / "book" / "_ext" / "fit_listings.py"
+    )
     assert spec is not None and spec.loader is not None
     fit_listings = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fit_listings)
@@ -113,13 +157,16 @@ def test_fit_listings_fits_lines_and_keeps_the_code():
         '     f"out the scale of the gradient {scale:.3g}, and runs differ a lot from seed to "\n'
         '     "seed." if low <= 0.5 else "no", display=False)\n'
         'x = preset("fast", stop_when_solved=True, max_episodes=500)  # the base configuration\n'
-        'y = [' + ", ".join(map(str, range(30))) + "]\n")
+        "y = [" + ", ".join(map(str, range(30))) + "]\n"
+    )
     fitted = fit_listings.fit(source, 80)
     assert ast.dump(ast.parse(fitted)) == ast.dump(ast.parse(source))
     assert max(map(len, fitted.splitlines())) <= 80, fitted
     assert "# the base configuration\nx = preset(" in fitted
     long_name = "z = " + "a" * 90
-    assert fit_listings.fit(long_name, 80) == long_name  # nothing safe to do: left alone
+    assert (
+        fit_listings.fit(long_name, 80) == long_name
+    )  # nothing safe to do: left alone
 
 
 # ---------------------------------------------------------------- strictness, on small books
@@ -139,7 +186,9 @@ kernelspec:
 
 """
 
-MINI_CHAPTER = JUPYTEXT_HEADER + """\
+MINI_CHAPTER = (
+    JUPYTEXT_HEADER
+    + """\
 (ch-mini)=
 # A small chapter
 
@@ -167,10 +216,16 @@ THE-SOLUTION-TEXT
 ```
 {extra}
 """
+)
 
 
-def mini_book(path: Path, extra: str = "", *, chapters: dict[str, str] | None = None,
-              toc: dict | None = None) -> Path:
+def mini_book(
+    path: Path,
+    extra: str = "",
+    *,
+    chapters: dict[str, str] | None = None,
+    toc: dict | None = None,
+) -> Path:
     """A copy of the book's configuration and machinery with small chapters.
 
     By default one chapter, ``MINI_CHAPTER`` with ``extra`` appended, is the whole book;
@@ -181,15 +236,20 @@ def mini_book(path: Path, extra: str = "", *, chapters: dict[str, str] | None = 
 
     path.mkdir()
     shutil.copy(ROOT / "_config.yml", path / "_config.yml")
-    shutil.copytree(ROOT / "book" / "_ext", path / "book" / "_ext",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "book" / "_ext",
+        path / "book" / "_ext",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copytree(ROOT / "book" / "_static", path / "book" / "_static")
     shutil.copytree(ROOT / "book" / "_extra", path / "book" / "_extra")
     shutil.copy(ROOT / "book" / "references.bib", path / "book" / "references.bib")
     if chapters is None:
         chapters = {"00-mini": MINI_CHAPTER.format(extra=extra)}
         toc = {"format": "jb-book", "root": "book/00-mini"}
-    (path / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    (path / "_toc.yml").write_text(
+        yaml.safe_dump(toc, sort_keys=False), encoding="utf-8"
+    )
     for stem, text in chapters.items():
         (path / "book" / f"{stem}.md").write_text(text, encoding="utf-8")
     return path
@@ -201,16 +261,24 @@ def test_small_book_builds_with_its_solution(tmp_path):
     book = mini_book(tmp_path / "ok")
     log = tmp_path / "build.log"
     assert make("book", log, BOOK_DIR=str(book)).returncode == 0, tail(log)
-    html = (book / "_build" / "html" / "book" / "00-mini.html").read_text(encoding="utf-8")
-    assert re.search(r"The answer is (<[^>]*>)*42\b", html), "the glued number is missing"
+    html = (book / "_build" / "html" / "book" / "00-mini.html").read_text(
+        encoding="utf-8"
+    )
+    assert re.search(r"The answer is (<[^>]*>)*42\b", html), (
+        "the glued number is missing"
+    )
     assert "THE-SOLUTION-TEXT" in html
 
 
 FAULTS = {
-    "raises": ("```{code-cell} ipython3\nraise RuntimeError('boom in a cell')\n```",
-               "boom in a cell"),
-    "warns": ("```{code-cell} ipython3\nimport numpy as np\nnp.float64(1.0) / 0.0\n```",
-              "stderr was found in the cell outputs"),
+    "raises": (
+        "```{code-cell} ipython3\nraise RuntimeError('boom in a cell')\n```",
+        "boom in a cell",
+    ),
+    "warns": (
+        "```{code-cell} ipython3\nimport numpy as np\nnp.float64(1.0) / 0.0\n```",
+        "stderr was found in the cell outputs",
+    ),
     "missing-reference": ("See {ref}`no-such-label`.", "no-such-label"),
 }
 
@@ -222,7 +290,9 @@ def test_fault_fails_the_build(tmp_path, fault):
     book = mini_book(tmp_path / "bad", extra="\n" + extra + "\n")
     log = tmp_path / "build.log"
     proc = make("book", log, BOOK_DIR=str(book))
-    assert proc.returncode != 0, f"a chapter that {fault} did not fail the build:\n{tail(log)}"
+    assert proc.returncode != 0, (
+        f"a chapter that {fault} did not fail the build:\n{tail(log)}"
+    )
     assert evidence in log.read_text(encoding="utf-8", errors="replace"), tail(log)
 
 
@@ -235,7 +305,9 @@ def test_student_build_has_no_solutions(tmp_path):
     text = (html / "book" / "00-mini.html").read_text(encoding="utf-8")
     assert "What is the answer?" in text
     assert "THE-SOLUTION-TEXT" not in text
-    notebook = (html / "_sources" / "book" / "00-mini.ipynb").read_text(encoding="utf-8")
+    notebook = (html / "_sources" / "book" / "00-mini.ipynb").read_text(
+        encoding="utf-8"
+    )
     assert "What is the answer?" in notebook
     assert "THE-SOLUTION-TEXT" not in notebook and "solution-end" not in notebook
 
@@ -267,8 +339,12 @@ def test_every_chapter_offers_its_notebook(built_book):
 
     for chapter in CHAPTERS:
         page = (built_book / "book" / f"{chapter}.html").read_text(encoding="utf-8")
-        assert f'href="../_sources/book/{chapter}.ipynb"' in page, f"no download in {chapter}"
-        nb = nbformat.read(built_book / "_sources" / "book" / f"{chapter}.ipynb", as_version=4)
+        assert f'href="../_sources/book/{chapter}.ipynb"' in page, (
+            f"no download in {chapter}"
+        )
+        nb = nbformat.read(
+            built_book / "_sources" / "book" / f"{chapter}.ipynb", as_version=4
+        )
         nbformat.validate(nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code and not any(c.outputs for c in code), chapter
@@ -315,7 +391,9 @@ def site(built_book: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with  apt-get install -y chromium")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install it with  apt-get install -y chromium"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -329,8 +407,11 @@ def browser():
 def site_pages(built_book: Path) -> list[str]:
     """Every HTML page of the site, as paths relative to its root."""
     skip = {"_static", "_sources", "_images"}
-    return sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
-                  if not skip & set(p.relative_to(built_book).parts))
+    return sorted(
+        p.relative_to(built_book).as_posix()
+        for p in built_book.rglob("*.html")
+        if not skip & set(p.relative_to(built_book).parts)
+    )
 
 
 # The reader's window: listings must fit its text column without a scrollbar.
@@ -342,7 +423,9 @@ RAW_TEX = re.compile(r"\$|\\[A-Za-z]+|\\[()\[\]{}]|[_^]\{")
 # The same word twice in a row on one line ("exercise Exercise 42"), case ignored.
 DOUBLED = re.compile(r"\b([^\W\d_]+)[ \u00a0]+\1\b", re.IGNORECASE)
 # A warning printed into a cell's output (stderr fails the build; this is what reaches stdout).
-WARNING_TEXT = re.compile(r"\b[A-Z]\w*Warning\b|\bWARNING\b|^\s*Warning\b", re.MULTILINE)
+WARNING_TEXT = re.compile(
+    r"\b[A-Z]\w*Warning\b|\bWARNING\b|^\s*Warning\b", re.MULTILINE
+)
 
 PAGE_REPORT = r"""() => {
   // open what a reader can open (dropdown solutions, hidden cells), so it is checked too
@@ -398,20 +481,29 @@ def open_page(browser, url: str):
     """Load ``url``; return the page and the console errors, page errors and failed requests."""
     page = browser.new_page(viewport=WINDOW)
     problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on(
+        "console", lambda m: m.type == "error" and problems.append(f"console: {m.text}")
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"),
+    )
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
     # wait for MathJax to finish typesetting (it is only loaded where there is math)
-    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    page.evaluate(
+        "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+    )
     return page, problems
 
 
 def _target(built_book: Path, page_url: str, href: str) -> tuple[Path, str] | None:
     """The file and fragment an internal link points at; None for an external link."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:", href) and not href.startswith("http://127.0.0.1"):
+    if re.match(r"^[a-z][a-z0-9+.-]*:", href) and not href.startswith(
+        "http://127.0.0.1"
+    ):
         return None  # http(s), mailto, javascript, data: not ours to check offline
     parts = urlsplit(urljoin(page_url, href))
     path = unquote(parts.path).lstrip("/")
@@ -422,22 +514,28 @@ def _target(built_book: Path, page_url: str, href: str) -> tuple[Path, str] | No
 
 
 def _around(text: str, match: re.Match[str], width: int = 40) -> str:
-    return " ".join(text[max(0, match.start() - width):match.end() + width].split())
+    return " ".join(text[max(0, match.start() - width) : match.end() + width].split())
 
 
-def numbering_problems(title: str, numbers: dict[str, list[str]], front: bool) -> list[str]:
+def numbering_problems(
+    title: str, numbers: dict[str, list[str]], front: bool
+) -> list[str]:
     """Exercises, figures, tables and equations run 1, 2, ... on each page, prefixed by the
     page's chapter number ("5.2"); only the front page (the preface) has no chapter number."""
     chapter = re.match(r"\s*(\d+)\.\s", title)
     prefix = f"{chapter.group(1)}." if chapter else ""
     problems = []
     for kind, labels in numbers.items():
-        found = [re.sub(r"^\D*|\D*$", "", label) for label in labels]  # "Exercise 5.2 " -> 5.2
+        found = [
+            re.sub(r"^\D*|\D*$", "", label) for label in labels
+        ]  # "Exercise 5.2 " -> 5.2
         if not found:
             continue
         if not chapter and not front:
-            problems.append(f"numbering: {kind} {found[0]} on a page without a chapter number "
-                            f"(numbered per chapter, e.g. 5.2)")
+            problems.append(
+                f"numbering: {kind} {found[0]} on a page without a chapter number "
+                f"(numbered per chapter, e.g. 5.2)"
+            )
         wanted = [f"{prefix}{k}" for k in range(1, len(found) + 1)]
         if found != wanted:
             problems.append(f"numbering: {kind} numbers {found}, expected {wanted}")
@@ -456,23 +554,35 @@ def rendering_problems(report: dict, front: bool) -> list[str]:
         last = m.start()
     problems += [f"MathJax error: {e!r}" for e in report["mathErrors"]]
     if report["mjx"] < report["math"]:
-        problems.append(f"MathJax rendered {report['mjx']} of {report['math']} formulas")
-    problems += [f"doubled word: {_around(text, m, 30)!r}" for m in DOUBLED.finditer(text)]
+        problems.append(
+            f"MathJax rendered {report['mjx']} of {report['math']} formulas"
+        )
+    problems += [
+        f"doubled word: {_around(text, m, 30)!r}" for m in DOUBLED.finditer(text)
+    ]
     for pre in report["overflowing"]:
         kind = "output" if pre["output"] else "listing"
-        problems.append(f"{kind} overflows its column by {pre['px']} px at "
-                        f"{WINDOW['width']} px: {pre['line'][:100]!r}")
-    problems += [f"equation overflows its column by {m['px']} px at {WINDOW['width']} px: "
-                 f"{' '.join(m['tex'].split())[:100]!r}" for m in report["wideMath"]]
+        problems.append(
+            f"{kind} overflows its column by {pre['px']} px at "
+            f"{WINDOW['width']} px: {pre['line'][:100]!r}"
+        )
+    problems += [
+        f"equation overflows its column by {m['px']} px at {WINDOW['width']} px: "
+        f"{' '.join(m['tex'].split())[:100]!r}"
+        for m in report["wideMath"]
+    ]
     for output in report["outputs"]:
-        problems += [f"warning in an output: {_around(output, m)!r}"
-                     for m in WARNING_TEXT.finditer(output)]
+        problems += [
+            f"warning in an output: {_around(output, m)!r}"
+            for m in WARNING_TEXT.finditer(output)
+        ]
     problems += numbering_problems(report["title"], report["numbers"], front)
     return problems
 
 
-def check_page(browser, built_book: Path, url: str,
-               front: bool = False) -> tuple[list[str], str]:
+def check_page(
+    browser, built_book: Path, url: str, front: bool = False
+) -> tuple[list[str], str]:
     """Everything wrong with one page, as readable lines (empty: the page is fine), and the
     page's title. ``front``: the book's front page, the one page without a chapter number."""
     page, problems = open_page(browser, url)
@@ -490,8 +600,9 @@ def check_page(browser, built_book: Path, url: str,
         file, fragment = target
         if not file.is_file():
             problems.append(f"broken link {href}: no {file.relative_to(built_book)}")
-        elif fragment and f'id="{fragment}"' not in file.read_text(encoding="utf-8",
-                                                                     errors="replace"):
+        elif fragment and f'id="{fragment}"' not in file.read_text(
+            encoding="utf-8", errors="replace"
+        ):
             problems.append(f"broken link {href}: no #{fragment} in {file.name}")
     return problems, report["title"]
 
@@ -506,14 +617,21 @@ def test_every_page_in_browser(browser, site, built_book):
     pages = site_pages(built_book)
     assert {f"book/{c}.html" for c in CHAPTERS} <= set(pages)
     front = {f"{root}.html", "index.html"}  # index.html forwards to the root page
-    checked = {p: check_page(browser, built_book, site + p, front=p in front) for p in pages}
+    checked = {
+        p: check_page(browser, built_book, site + p, front=p in front) for p in pages
+    }
     failures = {p: problems for p, (problems, _) in checked.items() if problems}
-    numbered = [m.group(1) for _, title in checked.values()
-                if (m := re.match(r"\s*(\d+)\.\s", title))]
+    numbered = [
+        m.group(1)
+        for _, title in checked.values()
+        if (m := re.match(r"\s*(\d+)\.\s", title))
+    ]
     repeated = sorted({n for n in numbered if numbered.count(n) > 1})
     if repeated:
         failures["(all pages)"] = [f"chapter numbers used by two pages: {repeated}"]
-    assert not failures, "\n".join(f"{p}:\n  " + "\n  ".join(f) for p, f in failures.items())
+    assert not failures, "\n".join(
+        f"{p}:\n  " + "\n  ".join(f) for p, f in failures.items()
+    )
 
 
 @pytest.mark.browser
@@ -529,7 +647,9 @@ def test_animation_plays(browser, site):
         assert frames > 10
         anim.locator("button[title='Play']").click()
         page.wait_for_timeout(500)
-        advanced = img.get_attribute("src") != first  # frames are long data: URIs, not shown
+        advanced = (
+            img.get_attribute("src") != first
+        )  # frames are long data: URIs, not shown
         assert advanced, "the animation does not play"
     finally:
         page.close()
@@ -554,8 +674,10 @@ def test_search_finds_baseline(browser, site):
 
 def rendering_page(stem: str, title: str, body: str) -> str:
     """A chapter of the planted book: a title, one exercise (to be numbered), then ``body``."""
-    return JUPYTEXT_HEADER + (f"# {title}\n\n```{{exercise}}\n:label: ex-{stem}\n\n"
-                              f"Is this page clean?\n```\n\n{body}\n")
+    return JUPYTEXT_HEADER + (
+        f"# {title}\n\n```{{exercise}}\n:label: ex-{stem}\n\n"
+        f"Is this page clean?\n```\n\n{body}\n"
+    )
 
 
 CLEAN_BODY = r"""
@@ -591,24 +713,31 @@ PLANTED = {
         "Raw TeX",
         "The variance is $\\operatorname{tr}(A)\n+ b^2 \\operatorname{tr}(B)$: a line that "
         "starts with a plus sign is a list item, which splits the math.",
-        "raw TeX"),
+        "raw TeX",
+    ),
     "03-doubled-word": (
         "A doubled word",
         "As exercise {ref}`ex-03-doubled-word` asks: is it?",
-        "doubled word"),
+        "doubled word",
+    ),
     "04-overflowing-listing": (
         "An overflowing listing",
-        "```{code-cell} ipython3\nvalues = [" + ", ".join(map(str, range(40))) + "]\n```",
-        "listing overflows"),
+        "```{code-cell} ipython3\nvalues = ["
+        + ", ".join(map(str, range(40)))
+        + "]\n```",
+        "listing overflows",
+    ),
     "05-warning-in-output": (
         "A warning in an output",
         "```{code-cell} ipython3\nimport warnings\n\n"
         "print(warnings.formatwarning('planted', UserWarning, 'chapter.py', 1), end='')\n```",
-        "warning in an output"),
+        "warning in an output",
+    ),
     "06-global-numbering": (
         "Exercises numbered across the book",
         "This chapter's part has no chapter numbers, so its exercise continues the count.",
-        "numbering"),
+        "numbering",
+    ),
 }
 
 
@@ -618,18 +747,26 @@ def rendering_toc() -> dict:
     import yaml
 
     real = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    options = [{k: v for k, v in part.items() if k not in {"caption", "chapters"}}
-               for part in real["parts"][:2]]
-    files = [[{"file": "book/01-clean"}, {"file": "book/02-raw-tex"}],
-             [{"file": f"book/{stem}"} for stem in PLANTED if stem < "06"][1:]]
+    options = [
+        {k: v for k, v in part.items() if k not in {"caption", "chapters"}}
+        for part in real["parts"][:2]
+    ]
+    files = [
+        [{"file": "book/01-clean"}, {"file": "book/02-raw-tex"}],
+        [{"file": f"book/{stem}"} for stem in PLANTED if stem < "06"][1:],
+    ]
     return {
-        "format": "jb-book", "root": "book/00-front",
+        "format": "jb-book",
+        "root": "book/00-front",
         **({"defaults": real["defaults"]} if "defaults" in real else {}),
         "parts": [
             {"caption": "First part", **options[0], "chapters": files[0]},
             {"caption": "Second part", **options[1], "chapters": files[1]},
-            {"caption": "Planted: a part without chapter numbers", "numbered": False,
-             "chapters": [{"file": "book/06-global-numbering"}]},
+            {
+                "caption": "Planted: a part without chapter numbers",
+                "numbered": False,
+                "chapters": [{"file": "book/06-global-numbering"}],
+            },
         ],
     }
 
@@ -638,9 +775,14 @@ def rendering_toc() -> dict:
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """The planted book, built with the real configuration and served: (site dir, URL)."""
     chapters = {
-        "00-front": rendering_page("00-front", "Front matter", "The front page is not numbered."),
+        "00-front": rendering_page(
+            "00-front", "Front matter", "The front page is not numbered."
+        ),
         "01-clean": rendering_page("01-clean", "A clean chapter", CLEAN_BODY),
-        **{stem: rendering_page(stem, title, body) for stem, (title, body, _) in PLANTED.items()},
+        **{
+            stem: rendering_page(stem, title, body)
+            for stem, (title, body, _) in PLANTED.items()
+        },
     }
     path = tmp_path_factory.mktemp("planted")
     book = mini_book(path / "book", chapters=chapters, toc=rendering_toc())
@@ -658,10 +800,14 @@ def test_clean_pages_pass_the_rendering_checks(browser, planted):
     raise nothing, and chapter numbers continue across parts."""
     html, url = planted
     for stem in ["00-front", "01-clean"]:
-        problems, _ = check_page(browser, html, f"{url}book/{stem}.html", front=stem == "00-front")
+        problems, _ = check_page(
+            browser, html, f"{url}book/{stem}.html", front=stem == "00-front"
+        )
         assert not problems, f"{stem}: {problems}"
-    titles = [check_page(browser, html, f"{url}book/{stem}.html")[1]
-              for stem in ["01-clean", *list(PLANTED)[:4]]]
+    titles = [
+        check_page(browser, html, f"{url}book/{stem}.html")[1]
+        for stem in ["01-clean", *list(PLANTED)[:4]]
+    ]
     assert [t.split(".")[0] for t in titles] == ["1", "2", "3", "4", "5"], titles
 
 
@@ -673,7 +819,9 @@ def test_planted_rendering_defect_is_caught(browser, planted, stem):
     evidence = PLANTED[stem][2]
     problems, _ = check_page(browser, html, f"{url}book/{stem}.html")
     assert problems, f"{stem}: the planted defect was not caught"
-    assert all(evidence in p for p in problems), f"{stem}: expected only {evidence!r}: {problems}"
+    assert all(evidence in p for p in problems), (
+        f"{stem}: expected only {evidence!r}: {problems}"
+    )
 
 
 @pytest.mark.book
@@ -688,12 +836,24 @@ def test_no_cell_takes_more_than_about_a_minute(built_book):
     seconds = float(os.environ.get("BOOK_MAX_CELL_SECONDS", "60"))
     share = float(os.environ.get("BOOK_MAX_CELL_SHARE", "0.2"))
     times = built_book.parent / "cell_times.jsonl"
-    records = [json.loads(line) for line in times.read_text(encoding="utf-8").splitlines()]
-    with_code = {f"book/{c}" for c in CHAPTERS
-                 if "```{code-cell}" in (ROOT / "book" / f"{c}.md").read_text(encoding="utf-8")}
+    records = [
+        json.loads(line) for line in times.read_text(encoding="utf-8").splitlines()
+    ]
+    with_code = {
+        f"book/{c}"
+        for c in CHAPTERS
+        if "```{code-cell}" in (ROOT / "book" / f"{c}.md").read_text(encoding="utf-8")
+    }
     missing = with_code - {r["doc"] for r in records}
     assert not missing, f"chapters without cell times: {sorted(missing)}"
     limit = max(seconds, share * sum(r["seconds"] for r in records))
-    slow = sorted((r for r in records if r["seconds"] > limit), key=lambda r: -r["seconds"])
-    assert not slow, "cells over {:.0f} s: {}".format(limit, "; ".join(
-        f"{r['doc']} cell {r['cell']} ({r['source']!r}) {r['seconds']:.0f} s" for r in slow))
+    slow = sorted(
+        (r for r in records if r["seconds"] > limit), key=lambda r: -r["seconds"]
+    )
+    assert not slow, "cells over {:.0f} s: {}".format(
+        limit,
+        "; ".join(
+            f"{r['doc']} cell {r['cell']} ({r['source']!r}) {r['seconds']:.0f} s"
+            for r in slow
+        ),
+    )

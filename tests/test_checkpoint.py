@@ -13,9 +13,16 @@ from reinforce.policies import make_policy
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
 def test_save_and_load_round_trip_exactly(tmp_path, env_id: str) -> None:
     env = make_env(env_id)
-    policy = make_policy(env.observation_space, env.action_space, 12, np.random.default_rng(0))
-    path = save_policy(tmp_path / "p", policy, env.observation_space, env.action_space,
-                       {"env_id": env_id})
+    policy = make_policy(
+        env.observation_space, env.action_space, 12, np.random.default_rng(0)
+    )
+    path = save_policy(
+        tmp_path / "p",
+        policy,
+        env.observation_space,
+        env.action_space,
+        {"env_id": env_id},
+    )
     assert path.name == "p.npz" and (tmp_path / "p.json").is_file()
     loaded, meta = load_policy(path, env)
     assert type(loaded) is type(policy) and meta["config"] == {"env_id": env_id}
@@ -29,7 +36,9 @@ def test_save_and_load_round_trip_exactly(tmp_path, env_id: str) -> None:
 
 def test_loading_into_different_spaces_is_refused(tmp_path) -> None:
     env = make_env("CartPole-v1")
-    policy = make_policy(env.observation_space, env.action_space, 4, np.random.default_rng(0))
+    policy = make_policy(
+        env.observation_space, env.action_space, 4, np.random.default_rng(0)
+    )
     save_policy(tmp_path / "p.npz", policy, env.observation_space, env.action_space)
     other = make_env("Acrobot-v1")
     with pytest.raises(ValueError, match="trained with observation_space"):
@@ -45,7 +54,9 @@ def test_missing_checkpoint(tmp_path) -> None:
 
 def _saved(tmp_path):
     env = make_env("CartPole-v1")
-    policy = make_policy(env.observation_space, env.action_space, 4, np.random.default_rng(0))
+    policy = make_policy(
+        env.observation_space, env.action_space, 4, np.random.default_rng(0)
+    )
     path = save_policy(tmp_path / "p", policy, env.observation_space, env.action_space)
     return env, policy, path
 
@@ -63,10 +74,21 @@ def _saved(tmp_path):
         ("json", b'{"format_version": 1}', r"p\.json: 'policy' missing"),
         ("json", b'{"format_version": 7}', r"p\.json: format_version 7, expected 1"),
     ],
-    ids=["npz-empty", "npz-truncated", "npz-garbage", "json-empty", "json-truncated",
-         "json-list", "json-binary", "json-no-policy", "json-version"],
+    ids=[
+        "npz-empty",
+        "npz-truncated",
+        "npz-garbage",
+        "json-empty",
+        "json-truncated",
+        "json-list",
+        "json-binary",
+        "json-no-policy",
+        "json-version",
+    ],
 )
-def test_a_damaged_file_is_one_clear_error_naming_it(tmp_path, which, content, match) -> None:
+def test_a_damaged_file_is_one_clear_error_naming_it(
+    tmp_path, which, content, match
+) -> None:
     env, _, path = _saved(tmp_path)
     (tmp_path / f"p.{which}").write_bytes(content)
     with pytest.raises(ValueError, match=match) as info:
@@ -93,11 +115,15 @@ def test_wrong_shapes_and_kinds_in_the_description_are_refused(tmp_path) -> None
     info = json.loads(meta.read_text())
     info["policy"]["hidden"] = 7
     meta.write_text(json.dumps(info))
-    with pytest.raises(ValueError, match=r"p\.npz: does not match p\.json .*wrong shape"):
+    with pytest.raises(
+        ValueError, match=r"p\.npz: does not match p\.json .*wrong shape"
+    ):
         load_policy(path, env)
     info["policy"] = {"kind": "quantum"}
     meta.write_text(json.dumps(info))
-    with pytest.raises(ValueError, match=r"p\.npz: does not match p\.json .*unknown policy kind"):
+    with pytest.raises(
+        ValueError, match=r"p\.npz: does not match p\.json .*unknown policy kind"
+    ):
         load_policy(path, env)
     env.close()
 
@@ -112,12 +138,16 @@ def test_non_finite_weights_are_refused_at_save_and_at_load(tmp_path) -> None:
     good = dict(np.load(path))
     good[name] = good[name] * np.inf
     np.savez(path, **good)
-    with pytest.raises(ValueError, match=rf"p\.npz: parameter '{name}' has .* non-finite"):
+    with pytest.raises(
+        ValueError, match=rf"p\.npz: parameter '{name}' has .* non-finite"
+    ):
         load_policy(path, env)
     env.close()
 
 
-def test_a_failed_save_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch) -> None:
+def test_a_failed_save_leaves_the_previous_checkpoint_whole(
+    tmp_path, monkeypatch
+) -> None:
     import errno
 
     env, policy, path = _saved(tmp_path)
@@ -130,5 +160,8 @@ def test_a_failed_save_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatc
     with pytest.raises(OSError, match="No space left"):
         save_policy(path, policy, env.observation_space, env.action_space)
     assert (path.read_bytes(), (tmp_path / "p.json").read_bytes()) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.npz"]  # no temporaries
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p.json",
+        "p.npz",
+    ]  # no temporaries
     env.close()

@@ -18,7 +18,11 @@ def test_integer_accepts_numpy_integers_and_returns_int() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: checks.integer("n", True), TypeError, "n must be an integer, got True"),
+        (
+            lambda: checks.integer("n", True),
+            TypeError,
+            "n must be an integer, got True",
+        ),
         (lambda: checks.integer("n", 2.0), TypeError, "n must be an integer, got 2.0"),
         (lambda: checks.integer("n", 0, low=1), ValueError, "n must be >= 1, got 0"),
         (
@@ -26,13 +30,33 @@ def test_integer_accepts_numpy_integers_and_returns_int() -> None:
             ValueError,
             "m must be an integer >= 1 or None, got 0",
         ),
-        (lambda: checks.positive("lr", 0.0), ValueError, "lr must be finite and > 0, got 0.0"),
-        (lambda: checks.positive("lr", np.inf), ValueError, "lr must be finite and > 0"),
+        (
+            lambda: checks.positive("lr", 0.0),
+            ValueError,
+            "lr must be finite and > 0, got 0.0",
+        ),
+        (
+            lambda: checks.positive("lr", np.inf),
+            ValueError,
+            "lr must be finite and > 0",
+        ),
         (lambda: checks.positive("lr", "1"), TypeError, "lr must be a number"),
         (lambda: checks.positive("lr", False), TypeError, "lr must be a number"),
-        (lambda: checks.non_negative("l2", -1), ValueError, "l2 must be finite and >= 0"),
-        (lambda: checks.interval("g", 1.5, 0, 1), ValueError, r"g must be in \[0, 1\], got 1.5"),
-        (lambda: checks.interval("g", np.nan, 0, 1), ValueError, r"g must be in \[0, 1\]"),
+        (
+            lambda: checks.non_negative("l2", -1),
+            ValueError,
+            "l2 must be finite and >= 0",
+        ),
+        (
+            lambda: checks.interval("g", 1.5, 0, 1),
+            ValueError,
+            r"g must be in \[0, 1\], got 1.5",
+        ),
+        (
+            lambda: checks.interval("g", np.nan, 0, 1),
+            ValueError,
+            r"g must be in \[0, 1\]",
+        ),
         (
             lambda: checks.interval("d", 1.0, 0, 1, closed="low"),
             ValueError,
@@ -54,7 +78,11 @@ def test_integer_accepts_numpy_integers_and_returns_int() -> None:
             r"kind must be one of \('a', 'b'\), got 'x'",
         ),
         (lambda: checks.flag("f", 1), TypeError, "f must be True or False, got 1"),
-        (lambda: checks.name_string("env_id", ""), ValueError, "env_id must be a non-empty"),
+        (
+            lambda: checks.name_string("env_id", ""),
+            ValueError,
+            "env_id must be a non-empty",
+        ),
     ],
 )
 def test_bad_values_name_the_parameter_and_value(call, error, message) -> None:
@@ -73,5 +101,7 @@ def test_numbers_come_back_as_plain_floats_and_bools() -> None:
 def test_generator() -> None:
     rng = np.random.default_rng(0)
     assert checks.generator("rng", rng) is rng
-    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator, got 0"):
+    with pytest.raises(
+        TypeError, match=r"rng must be a numpy\.random\.Generator, got 0"
+    ):
         checks.generator("rng", 0)

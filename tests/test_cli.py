@@ -14,8 +14,13 @@ import pytest
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reinforce", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "reinforce", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_help_shows_an_example_for_each_subcommand() -> None:
@@ -28,12 +33,29 @@ def test_help_shows_an_example_for_each_subcommand() -> None:
 
 def test_train_then_evaluate(tmp_path: Path) -> None:
     out_dir = tmp_path / "run"
-    res = run("train", "--env", "CartPole-v1", "--seed", "3", "--max-episodes", "20",
-              "--hidden", "16", "--out", str(out_dir))
+    res = run(
+        "train",
+        "--env",
+        "CartPole-v1",
+        "--seed",
+        "3",
+        "--max-episodes",
+        "20",
+        "--hidden",
+        "16",
+        "--out",
+        str(out_dir),
+    )
     assert res.returncode == 0, res.stderr
     files = {p.name for p in out_dir.iterdir()}
-    assert {"config.json", "history.csv", "policy.npz", "policy.json", "learning_curve.png",
-            "summary.json"} <= files
+    assert {
+        "config.json",
+        "history.csv",
+        "policy.npz",
+        "policy.json",
+        "learning_curve.png",
+        "summary.json",
+    } <= files
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["episodes"] == 20 and summary["solved_at_episode"] is None
     assert {"env_steps", "wall_seconds"} <= summary.keys()
@@ -47,7 +69,17 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
 
     # the same seed from the CLI gives the same history
     again = tmp_path / "again"
-    run("train", "--seed", "3", "--max-episodes", "20", "--hidden", "16", "--out", str(again))
+    run(
+        "train",
+        "--seed",
+        "3",
+        "--max-episodes",
+        "20",
+        "--hidden",
+        "16",
+        "--out",
+        str(again),
+    )
     assert (again / "history.csv").read_text() == (out_dir / "history.csv").read_text()
 
 
@@ -69,7 +101,9 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         (["--max-episodes", "0"], "max_episodes must be >= 1, got 0"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message) -> None:
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    tmp_path, args, message
+) -> None:
     out_dir = tmp_path / "out"
     res = run("train", *args, "--out", str(out_dir))
     assert res.returncode == 2
@@ -91,16 +125,32 @@ def test_non_empty_out_dir_needs_overwrite(tmp_path: Path) -> None:
 
 def test_overwrite_swaps_the_whole_directory(tmp_path: Path) -> None:
     out_dir = tmp_path / "run"
-    assert run("train", "--max-episodes", "5", "--hidden", "4", "--out", str(out_dir)
-               ).returncode == 0
+    assert (
+        run(
+            "train", "--max-episodes", "5", "--hidden", "4", "--out", str(out_dir)
+        ).returncode
+        == 0
+    )
     (out_dir / "stray.txt").write_text("from the old run")
-    res = run("train", "--max-episodes", "6", "--hidden", "4", "--seed", "1", "--out",
-              str(out_dir), "--overwrite")
+    res = run(
+        "train",
+        "--max-episodes",
+        "6",
+        "--hidden",
+        "4",
+        "--seed",
+        "1",
+        "--out",
+        str(out_dir),
+        "--overwrite",
+    )
     assert res.returncode == 0, res.stderr
     assert not (out_dir / "stray.txt").exists()
     assert json.loads((out_dir / "config.json").read_text())["seed"] == 1
     assert json.loads((out_dir / "summary.json").read_text())["episodes"] == 6
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "run"
+    ]  # no temporary left behind
 
 
 def test_evaluate_bad_input(tmp_path: Path) -> None:
@@ -122,8 +172,20 @@ def test_ctrl_c_keeps_what_was_trained(tmp_path: Path) -> None:
 
     out_dir = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reinforce", "train", "--max-episodes", "100000", "--out",
-         str(out_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "reinforce",
+            "train",
+            "--max-episodes",
+            "100000",
+            "--out",
+            str(out_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not (out_dir / "config.json").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -139,8 +201,20 @@ def test_ctrl_c_keeps_what_was_trained(tmp_path: Path) -> None:
 
 def test_preset_with_an_explicit_override(tmp_path: Path) -> None:
     out_dir = tmp_path / "fast"
-    res = run("train", "--preset", "fast", "--seed", "2", "--max-episodes", "16", "--lr", "0.02",
-              "--quiet", "--out", str(out_dir))
+    res = run(
+        "train",
+        "--preset",
+        "fast",
+        "--seed",
+        "2",
+        "--max-episodes",
+        "16",
+        "--lr",
+        "0.02",
+        "--quiet",
+        "--out",
+        str(out_dir),
+    )
     assert res.returncode == 0, res.stderr
     config = json.loads((out_dir / "config.json").read_text())
     from reinforce.presets import PRESETS
@@ -180,12 +254,18 @@ def test_history_csv_holds_numbers(trained: Path) -> None:
         rows = list(csv.DictReader(f))
     assert len(rows) == 6
     for row in rows:
-        assert all(math.isfinite(float(row[k])) for k in ("length", "return", "rolling_mean"))
+        assert all(
+            math.isfinite(float(row[k])) for k in ("length", "return", "rolling_mean")
+        )
 
 
-@pytest.mark.parametrize("flag", ["--lr", "--gamma", "--eps", "--value-l2", "--decay-rate"])
+@pytest.mark.parametrize(
+    "flag", ["--lr", "--gamma", "--eps", "--value-l2", "--decay-rate"]
+)
 @pytest.mark.parametrize("value", ["-inf", "-1e-3", "-nan", "-.5"])
-def test_negative_and_non_finite_values_reach_the_check(capsys, tmp_path, flag, value) -> None:
+def test_negative_and_non_finite_values_reach_the_check(
+    capsys, tmp_path, flag, value
+) -> None:
     status, _, err = cli(capsys, "train", flag, value, "--out", str(tmp_path / "o"))
     assert status == 2 and one_line(err)
     assert f"{flag[2:].replace('-', '_')} must" in err, err
@@ -193,8 +273,19 @@ def test_negative_and_non_finite_values_reach_the_check(capsys, tmp_path, flag, 
 
 
 def test_fewer_episodes_than_one_batch_warns(capsys, tmp_path) -> None:
-    status, _, err = cli(capsys, "train", "--max-episodes", "2", "--batch-size", "5",
-                         "--hidden", "4", "--quiet", "--out", str(tmp_path / "o"))
+    status, _, err = cli(
+        capsys,
+        "train",
+        "--max-episodes",
+        "2",
+        "--batch-size",
+        "5",
+        "--hidden",
+        "4",
+        "--quiet",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert status == 0 and one_line(err)
     assert "warning: max_episodes 2 < batch_size 5: no update is made" in err
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["updates"] == 0
@@ -208,17 +299,33 @@ def test_a_diverging_run_says_so_in_one_line(capsys, tmp_path) -> None:
     if "diverged" not in {f.name for f in dataclasses.fields(History)}:
         pytest.skip("needs the training loop's divergence stop (History.diverged)")
     out_dir = tmp_path / "o"
-    status, _, err = cli(capsys, "train", "--lr", "1e308", "--optimizer", "sgd",
-                         "--max-episodes", "30", "--hidden", "4", "--quiet", "--out",
-                         str(out_dir))
-    assert status == 1 and one_line(err.split("\n", 1)[-1] if err.count("\n") > 1 else err)
+    status, _, err = cli(
+        capsys,
+        "train",
+        "--lr",
+        "1e308",
+        "--optimizer",
+        "sgd",
+        "--max-episodes",
+        "30",
+        "--hidden",
+        "4",
+        "--quiet",
+        "--out",
+        str(out_dir),
+    )
+    assert status == 1 and one_line(
+        err.split("\n", 1)[-1] if err.count("\n") > 1 else err
+    )
     assert "diverged" in err and "Traceback" not in err
     if out_dir.exists():  # the loop stops at divergence: the last finite policy is kept
         assert json.loads((out_dir / "summary.json").read_text())["diverged"] is True
         assert cli(capsys, "evaluate", str(out_dir), "--episodes", "1")[0] == 0
     else:  # a loop that does not stop: nothing non-finite is saved
         assert "nothing saved" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == (["o"] if out_dir.exists() else [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["o"] if out_dir.exists() else []
+    )
 
 
 def test_missing_optional_dependency_is_one_line(capsys, tmp_path, monkeypatch) -> None:
@@ -237,7 +344,11 @@ def test_missing_optional_dependency_is_one_line(capsys, tmp_path, monkeypatch) 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("config.json", "{}", "config.json: not a configuration written by train (missing"),
+        (
+            "config.json",
+            "{}",
+            "config.json: not a configuration written by train (missing",
+        ),
         ("config.json", "", "config.json: empty file"),
         ("config.json", '{"env_id": ', "config.json: invalid JSON"),
         ("config.json", "[]", "config.json: expected"),
@@ -245,10 +356,19 @@ def test_missing_optional_dependency_is_one_line(capsys, tmp_path, monkeypatch) 
         ("policy.npz", "", "policy.npz: not a readable .npz archive (empty file)"),
         ("policy.npz", "PK\x03\x04", "policy.npz: not a readable .npz archive"),
     ],
-    ids=["config-empty-object", "config-empty", "config-truncated", "config-list",
-         "policy-json", "npz-empty", "npz-truncated"],
+    ids=[
+        "config-empty-object",
+        "config-empty",
+        "config-truncated",
+        "config-list",
+        "policy-json",
+        "npz-empty",
+        "npz-truncated",
+    ],
 )
-def test_evaluate_names_the_damaged_file(capsys, trained, name, content, message) -> None:
+def test_evaluate_names_the_damaged_file(
+    capsys, trained, name, content, message
+) -> None:
     (trained / name).write_text(content, encoding="utf-8")
     status, out, err = cli(capsys, "evaluate", str(trained), "--episodes", "1")
     assert status == 2 and out == "" and one_line(err)
@@ -274,7 +394,9 @@ def test_evaluate_refuses_nan_weights_and_mixed_runs(capsys, trained) -> None:
 
 
 @pytest.mark.parametrize("where", ["under-a-file", "read-only", "too-long"])
-def test_an_unusable_out_is_one_line_and_leaves_nothing(capsys, tmp_path, where) -> None:
+def test_an_unusable_out_is_one_line_and_leaves_nothing(
+    capsys, tmp_path, where
+) -> None:
     import os
 
     if where == "under-a-file":
@@ -297,18 +419,29 @@ def test_jobs_and_dask_handshake_are_bounded(capsys, tmp_path) -> None:
     import threading
     import time
 
-    status, _, err = cli(capsys, "sweep", "--jobs", "1000000", "--out", str(tmp_path / "s"))
+    status, _, err = cli(
+        capsys, "sweep", "--jobs", "1000000", "--out", str(tmp_path / "s")
+    )
     assert status == 2 and one_line(err) and "--jobs must be between 1 and" in err
 
     server = socket.socket()  # accepts connections, never speaks Dask
     server.bind(("127.0.0.1", 0))
     server.listen(4)
     accepted: list[socket.socket] = []
-    threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True).start()
+    threading.Thread(
+        target=lambda: accepted.append(server.accept()[0]), daemon=True
+    ).start()
     start = time.monotonic()
-    status, _, err = cli(capsys, "sweep", "--dask-scheduler",
-                         f"tcp://127.0.0.1:{server.getsockname()[1]}", "--max-episodes", "5",
-                         "--out", str(tmp_path / "s"))
+    status, _, err = cli(
+        capsys,
+        "sweep",
+        "--dask-scheduler",
+        f"tcp://127.0.0.1:{server.getsockname()[1]}",
+        "--max-episodes",
+        "5",
+        "--out",
+        str(tmp_path / "s"),
+    )
     assert time.monotonic() - start < 30
     assert status == 2 and one_line(err) and "no Dask scheduler answered" in err
     for s in [*accepted, server]:
@@ -316,17 +449,21 @@ def test_jobs_and_dask_handshake_are_bounded(capsys, tmp_path) -> None:
 
 
 def test_leftovers_of_a_killed_run_are_removed_and_a_raced_out_is_kept(
-        capsys, tmp_path, monkeypatch) -> None:
+    capsys, tmp_path, monkeypatch
+) -> None:
     import reinforce.cli as cli_module
 
     dead = 2**22 + 12345  # beyond pid_max: no such process
     for kind in ("partial", "old"):
         (tmp_path / f".run.{dead}.abc_{kind}.{kind}").mkdir()
     (tmp_path / f".run.{os.getpid()}.live.partial").mkdir()  # a live process's: kept
-    (tmp_path / f".run.5.{dead}.x.partial").mkdir()  # the run "run.5": not ours to judge
+    (
+        tmp_path / f".run.5.{dead}.x.partial"
+    ).mkdir()  # the run "run.5": not ours to judge
     assert cli(capsys, "train", *SMALL, "--out", str(tmp_path / "run"))[0] == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
-        f".run.{os.getpid()}.live.partial", f".run.5.{dead}.x.partial", "run"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".run.{os.getpid()}.live.partial", f".run.5.{dead}.x.partial", "run"]
+    )
 
     # another process fills --out while this one trains: nothing of either is lost
     raced = tmp_path / "raced"

@@ -38,10 +38,14 @@ def test_chapter_levels_are_longest_paths() -> None:
     assert chapter_levels(MAP) == {"a": 0, "b": 1, "c": 1, "d": 2}
 
 
-@pytest.mark.parametrize(("prerequisites", "message"), [
-    ({"a": ["z"]}, "not chapters"),
-    ({"a": ["b"], "b": ["a"]}, "cycle"),
-], ids=["unknown", "cycle"])
+@pytest.mark.parametrize(
+    ("prerequisites", "message"),
+    [
+        ({"a": ["z"]}, "not chapters"),
+        ({"a": ["b"], "b": ["a"]}, "cycle"),
+    ],
+    ids=["unknown", "cycle"],
+)
 def test_chapter_levels_rejects_bad_maps(prerequisites, message) -> None:
     with pytest.raises(ValueError, match=message):
         chapter_levels(prerequisites)
@@ -51,7 +55,11 @@ def test_chapter_map_draws_a_box_per_chapter_and_an_arrow_per_prerequisite() -> 
     ax = plot_chapter_map(MAP, axes())
     assert sorted(labels(ax)) == ["a", "b", "c", "d"]
     assert len(arrows(ax)) == sum(len(v) for v in MAP.values())
-    boxes = {t.get_text(): t.get_position() for t in ax.texts if not isinstance(t, Annotation)}
+    boxes = {
+        t.get_text(): t.get_position()
+        for t in ax.texts
+        if not isinstance(t, Annotation)
+    }
     assert boxes["b"][1] == boxes["c"][1] < boxes["a"][1]  # one row per level, top down
     assert boxes["b"][0] < boxes["c"][0]  # reading order within a row
 
@@ -82,7 +90,9 @@ def test_policy_network_rejects_empty_layers() -> None:
 def test_reinforce_update_draws_the_package_arithmetic() -> None:
     rewards, gamma = np.ones(12), 0.9
     ax_r, ax_g, ax_a = plot_reinforce_update(rewards, gamma, Figure().subplots(3, 1))
-    heights = [np.array([b.get_height() for b in ax.patches]) for ax in (ax_r, ax_g, ax_a)]
+    heights = [
+        np.array([b.get_height() for b in ax.patches]) for ax in (ax_r, ax_g, ax_a)
+    ]
     np.testing.assert_array_equal(heights[0], rewards)
     np.testing.assert_allclose(heights[1], reward_to_go(rewards, gamma))
     np.testing.assert_allclose(heights[2], standardize(reward_to_go(rewards, gamma)))

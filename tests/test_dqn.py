@@ -32,7 +32,9 @@ D, H, N_ACT, B = 4, 7, 3, 11
 def _network(seed: int = 0) -> QNetwork:
     rng = np.random.default_rng(seed)
     q = QNetwork(D, N_ACT, H, rng)
-    q.params["b1"] = rng.standard_normal(H) * 0.1  # non-zero biases exercise their gradient
+    q.params["b1"] = (
+        rng.standard_normal(H) * 0.1
+    )  # non-zero biases exercise their gradient
     q.params["b2"] = rng.standard_normal(N_ACT) * 0.1
     return q
 
@@ -48,7 +50,9 @@ def test_td_loss_gradient_matches_finite_differences(loss: str) -> None:
     actions = rng.integers(0, N_ACT, B)
     targets = rng.standard_normal(B) * 3.0  # errors on both sides of the Huber kink
     value, analytic = td_loss_and_grad(q, obs, actions, targets, loss=loss, delta=1.0)
-    assert value == pytest.approx(td_loss(q, obs, actions, targets, loss=loss, delta=1.0))
+    assert value == pytest.approx(
+        td_loss(q, obs, actions, targets, loss=loss, delta=1.0)
+    )
     numeric = numerical_gradient(
         lambda: td_loss(q, obs, actions, targets, loss=loss, delta=1.0), q.params
     )
@@ -59,19 +63,29 @@ def test_td_loss_gradient_matches_finite_differences(loss: str) -> None:
 
 def test_td_loss_hand_computed() -> None:
     q = QNetwork(1, 2, 1, np.random.default_rng(0))
-    q.params = {"W1": np.array([[1.0]]), "b1": np.zeros(1),
-                "W2": np.array([[2.0], [-1.0]]), "b2": np.array([0.0, 0.5])}
+    q.params = {
+        "W1": np.array([[1.0]]),
+        "b1": np.zeros(1),
+        "W2": np.array([[2.0], [-1.0]]),
+        "b2": np.array([0.0, 0.5]),
+    }
     obs = np.array([[1.0], [3.0]])  # h = 1, 3 → Q = [2, -0.5], [6, -2.5]
     actions = np.array([0, 1])
     targets = np.array([1.5, 0.5])  # errors u = 0.5, -3.0
-    assert td_loss(q, obs, actions, targets, loss="mse") == pytest.approx((0.125 + 4.5) / 2)
+    assert td_loss(q, obs, actions, targets, loss="mse") == pytest.approx(
+        (0.125 + 4.5) / 2
+    )
     # Huber, δ = 1: 0.5·0.25 = 0.125 and 1·(3 − 0.5) = 2.5
-    assert td_loss(q, obs, actions, targets, loss="huber") == pytest.approx((0.125 + 2.5) / 2)
+    assert td_loss(q, obs, actions, targets, loss="huber") == pytest.approx(
+        (0.125 + 2.5) / 2
+    )
 
 
 def test_td_targets_bootstrap_only_non_terminal() -> None:
     next_q = np.array([[1.0, 3.0], [5.0, 2.0], [-1.0, -2.0]])
-    y = td_targets(np.array([1.0, 1.0, 0.0]), next_q, np.array([False, True, False]), 0.5)
+    y = td_targets(
+        np.array([1.0, 1.0, 0.0]), next_q, np.array([False, True, False]), 0.5
+    )
     np.testing.assert_allclose(y, [1.0 + 0.5 * 3.0, 1.0, 0.5 * -1.0])
 
 
@@ -116,9 +130,15 @@ def test_replay_buffer_samples_only_filled_slots_with_shapes() -> None:
     _fill(buffer, 3)
     batch = buffer.sample(500, np.random.default_rng(0))
     assert batch.obs.shape == (500, D) and batch.next_obs.shape == (500, D)
-    assert batch.actions.shape == batch.rewards.shape == batch.terminated.shape == (500,)
+    assert (
+        batch.actions.shape == batch.rewards.shape == batch.terminated.shape == (500,)
+    )
     assert batch.actions.dtype == np.int64 and batch.terminated.dtype == bool
-    assert set(batch.rewards.tolist()) == {0.0, 1.0, 2.0}  # never an empty slot (would be 0s)
+    assert set(batch.rewards.tolist()) == {
+        0.0,
+        1.0,
+        2.0,
+    }  # never an empty slot (would be 0s)
     np.testing.assert_array_equal(batch.obs[:, 0], batch.rewards)  # rows stay together
     np.testing.assert_array_equal(batch.actions, batch.rewards.astype(np.int64) % N_ACT)
 
@@ -176,7 +196,9 @@ def test_target_sync_polyak() -> None:
     before = {k: v.copy() for k, v in target.params.items()}
     sync_target(target, online, tau=0.25)
     for k in online.params:
-        np.testing.assert_allclose(target.params[k], 0.25 * online.params[k] + 0.75 * before[k])
+        np.testing.assert_allclose(
+            target.params[k], 0.25 * online.params[k] + 0.75 * before[k]
+        )
     with pytest.raises(ValueError, match=r"tau must be in \(0, 1\], got 0.0"):
         DQNConfig(tau=0.0)  # the boundary: sync_target trusts its tau
 
@@ -187,8 +209,15 @@ def test_target_network_synced_every_k_steps_in_training(
     import reinforce.dqn as dqn
 
     k, starts = 50, 20
-    config = DQNConfig(seed=0, learning_starts=starts, target_update=k, max_env_steps=120,
-                       hidden=8, batch_size=8, train_every=1)
+    config = DQNConfig(
+        seed=0,
+        learning_starts=starts,
+        target_update=k,
+        max_env_steps=120,
+        hidden=8,
+        batch_size=8,
+        train_every=1,
+    )
     calls: list[tuple[QNetwork, Params]] = []
     real = dqn.sync_target
 
@@ -262,7 +291,9 @@ def test_bad_function_inputs_name_the_parameter() -> None:
     obs = np.zeros((3, D))
     with pytest.raises(ValueError, match="loss"):
         td_loss(q, obs, np.zeros(3, dtype=np.int64), np.zeros(3), loss="l1")
-    with pytest.raises(ValueError, match=r"huber_delta must be finite and > 0, got -1\.0"):
+    with pytest.raises(
+        ValueError, match=r"huber_delta must be finite and > 0, got -1\.0"
+    ):
         DQNConfig(huber_delta=-1.0)  # the boundary: the loss trusts its delta
     with pytest.raises(ValueError, match="actions"):
         td_loss_and_grad(q, obs, np.array([0, 1, N_ACT]), np.zeros(3))
@@ -295,9 +326,20 @@ def test_train_dqn_rejects_a_reinforce_config() -> None:
 
 def test_history_has_the_fields_of_train_history() -> None:
     history = train_dqn(DQNConfig(max_env_steps=300, learning_starts=100, hidden=8))
-    shared = {"lengths", "returns", "env_steps", "updates", "wall_seconds", "solved_at",
-              "threshold", "config", "interrupted"}
-    assert shared <= set(History.__dataclass_fields__) & set(DQNHistory.__dataclass_fields__)
+    shared = {
+        "lengths",
+        "returns",
+        "env_steps",
+        "updates",
+        "wall_seconds",
+        "solved_at",
+        "threshold",
+        "config",
+        "interrupted",
+    }
+    assert shared <= set(History.__dataclass_fields__) & set(
+        DQNHistory.__dataclass_fields__
+    )
     assert history.threshold == 475.0  # CartPole-v1's reward_threshold
     assert history.episodes == len(history.returns) == len(history.losses)
     assert sum(history.lengths) <= history.env_steps == 300
@@ -306,8 +348,9 @@ def test_history_has_the_fields_of_train_history() -> None:
 
 
 def test_same_seed_gives_a_bit_identical_run() -> None:
-    config = DQNConfig(seed=3, max_env_steps=600, learning_starts=100, target_update=50,
-                       hidden=16)
+    config = DQNConfig(
+        seed=3, max_env_steps=600, learning_starts=100, target_update=50, hidden=16
+    )
     a, b = train_dqn(config), train_dqn(config)
     assert a.lengths == b.lengths and a.returns == b.returns and a.updates == b.updates
     assert a.q_network is not None and b.q_network is not None
@@ -319,16 +362,23 @@ def test_same_seed_gives_a_bit_identical_run() -> None:
 
 
 def test_callback_can_stop_training() -> None:
-    history = train_dqn(DQNConfig(max_env_steps=5000),
-                        callback=lambda h: False if h.episodes >= 3 else None)
+    history = train_dqn(
+        DQNConfig(max_env_steps=5000),
+        callback=lambda h: False if h.episodes >= 3 else None,
+    )
     assert history.episodes == 3
 
 
 @pytest.mark.slow
 def test_dqn_learns_cartpole_clearly_better_than_random() -> None:
     # a random policy lasts about 22 steps on CartPole; a few thousand steps of DQN do far better
-    config = DQNConfig(seed=0, max_env_steps=10_000, learning_starts=500,
-                       epsilon_decay_steps=4000, train_every=1)
+    config = DQNConfig(
+        seed=0,
+        max_env_steps=10_000,
+        learning_starts=500,
+        epsilon_decay_steps=4000,
+        train_every=1,
+    )
     history = train_dqn(config)
     late = np.mean(history.lengths[-10:])
     assert late > 3 * 22, f"mean length of the last 10 episodes only {late:.1f}"
@@ -337,8 +387,13 @@ def test_dqn_learns_cartpole_clearly_better_than_random() -> None:
 def test_dqn_config_numpy_scalars_become_plain_python_values() -> None:
     import json
 
-    c = DQNConfig(seed=np.int64(3), batch_size=np.int64(32), tau=np.float64(0.5),
-                  double=np.bool_(False), max_env_steps=np.int64(100))
+    c = DQNConfig(
+        seed=np.int64(3),
+        batch_size=np.int64(32),
+        tau=np.float64(0.5),
+        double=np.bool_(False),
+        max_env_steps=np.int64(100),
+    )
     assert type(c.seed) is int and type(c.batch_size) is int and type(c.tau) is float
     assert c.double is False and type(c.max_env_steps) is int
     assert DQNConfig(**json.loads(json.dumps(c.to_dict()))) == c
@@ -346,8 +401,11 @@ def test_dqn_config_numpy_scalars_become_plain_python_values() -> None:
 
 
 def test_an_overflowing_update_stops_dqn_and_keeps_finite_weights() -> None:
-    history = train_dqn(DQNConfig(optimizer="sgd", lr=1e308, max_env_steps=300,
-                                  learning_starts=50, hidden=8))
+    history = train_dqn(
+        DQNConfig(
+            optimizer="sgd", lr=1e308, max_env_steps=300, learning_starts=50, hidden=8
+        )
+    )
     assert history.diverged and history.updates == 0 and history.env_steps < 300
     assert history.q_network is not None
     assert all(np.isfinite(v).all() for v in history.q_network.params.values())

@@ -25,7 +25,14 @@ def test_cartpole_is_accepted() -> None:
         ("test/CorridorImage-v0", "observation_space must be a flat Box"),
         ("", "env_id must be a non-empty string"),
     ],
-    ids=["unknown", "no-time-limit", "multidiscrete", "infinite-box", "image-obs", "empty"],
+    ids=[
+        "unknown",
+        "no-time-limit",
+        "multidiscrete",
+        "infinite-box",
+        "image-obs",
+        "empty",
+    ],
 )
 def test_bad_environments_are_rejected(env_id: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -39,7 +46,18 @@ def test_a_step_cap_makes_an_unlimited_env_usable() -> None:
 
 
 def test_describe_space_writes_infinity_as_text() -> None:
-    box = spaces.Box(np.array([-np.inf, 0.0]), np.array([np.inf, 1.0]), dtype=np.float64)
+    box = spaces.Box(
+        np.array([-np.inf, 0.0]), np.array([np.inf, 1.0]), dtype=np.float64
+    )
     d = describe_space(box)
-    assert d == {"type": "Box", "shape": [2], "low": ["-inf", 0.0], "high": ["inf", 1.0]}
-    assert describe_space(spaces.Discrete(3)) == {"type": "Discrete", "n": 3, "start": 0}
+    assert d == {
+        "type": "Box",
+        "shape": [2],
+        "low": ["-inf", 0.0],
+        "high": ["inf", 1.0],
+    }
+    assert describe_space(spaces.Discrete(3)) == {
+        "type": "Discrete",
+        "n": 3,
+        "start": 0,
+    }

@@ -67,7 +67,9 @@ def book_labels() -> dict[str, str]:
     """Each ``:label: eq-...`` of the book and the chapter file that defines it."""
     labels = {}
     for chapter in CHAPTERS:
-        for label in re.findall(r":label:\s*(eq-[a-z0-9-]+)", chapter.read_text("utf-8")):
+        for label in re.findall(
+            r":label:\s*(eq-[a-z0-9-]+)", chapter.read_text("utf-8")
+        ):
             labels[label] = chapter.name
     return labels
 
@@ -81,7 +83,9 @@ def docstrings() -> dict[str, str]:
 
         def visit(node: ast.AST, prefix: str, path: Path = path) -> None:
             for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if isinstance(
+                    child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+                ):
                     name = prefix + child.name
                     found[f"{path.name}:{name}"] = ast.get_docstring(child) or ""
                     visit(child, name + ".")
@@ -92,7 +96,11 @@ def docstrings() -> dict[str, str]:
 
 def implemented(doc: str) -> set[str]:
     """The labels named in the ``Implements ...`` sentences of a docstring."""
-    return {label for sentence in IMPLEMENTS.findall(doc) for label in LABEL.findall(sentence)}
+    return {
+        label
+        for sentence in IMPLEMENTS.findall(doc)
+        for label in LABEL.findall(sentence)
+    }
 
 
 def test_the_book_has_the_core_labels() -> None:
@@ -101,7 +109,8 @@ def test_the_book_has_the_core_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    "label", [pytest.param(x, marks=_pending(x in PENDING_LABELS, strict=True)) for x in CORE]
+    "label",
+    [pytest.param(x, marks=_pending(x in PENDING_LABELS, strict=True)) for x in CORE],
 )
 def test_each_core_equation_is_implemented_by_a_named_function(label: str) -> None:
     names = [name for name, doc in docstrings().items() if label in implemented(doc)]
@@ -116,13 +125,19 @@ def test_every_label_a_docstring_names_exists_in_the_book() -> None:
         for label in LABEL.findall(doc)
         if label not in labels
     }
-    assert not unknown, f"docstrings name equations the book does not have: {sorted(unknown)}"
+    assert not unknown, (
+        f"docstrings name equations the book does not have: {sorted(unknown)}"
+    )
 
 
 def test_the_implements_sentences_are_found() -> None:
     # the parser itself: a sentence may name several labels, in any case
     doc = "Sums. Implements eq-total-variance, eq-relative-variance and eq-cosine. Then eq-x."
-    assert implemented(doc) == {"eq-total-variance", "eq-relative-variance", "eq-cosine"}
+    assert implemented(doc) == {
+        "eq-total-variance",
+        "eq-relative-variance",
+        "eq-cosine",
+    }
     assert implemented("(implements eq-pgt-mc); more") == {"eq-pgt-mc"}
     assert implemented("No equation here.") == set()
 
@@ -147,7 +162,9 @@ def _source(module: str, qualname: str) -> tuple[list[str], str]:
     node: ast.AST | None = None
     for part in qualname.split("."):
         node = next(
-            n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part
+            n
+            for n in body
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part
         )
         body = node.body
     assert isinstance(node, (ast.FunctionDef, ast.ClassDef))
@@ -164,7 +181,9 @@ def test_the_book_prints_some_functions() -> None:
 @pytest.mark.parametrize(
     ("chapter", "module", "name"),
     [
-        pytest.param(*p, marks=_pending(p[1] in PENDING_MODULES), id=f"{p[0][:2]}-{p[2]}")
+        pytest.param(
+            *p, marks=_pending(p[1] in PENDING_MODULES), id=f"{p[0][:2]}-{p[2]}"
+        )
         for p in _printed()
     ],
 )

@@ -36,37 +36,132 @@ from reinforce.checkpoint import load_policy
 from reinforce.cli import main, read_run_config
 from reinforce.sweep import SweepWarning, load_sweep
 
-PROPERTY = settings(max_examples=100, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow,
-                                           HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # Sizes that keep a run to milliseconds; given last, they win over any generated value.
 # batch 3 > 2 episodes: no update, so no generated learning rate can overflow a weight.
-TINY = ["--max-episodes", "2", "--batch-size", "3", "--hidden", "3", "--num-envs", "1",
-        "--max-steps", "30", "--quiet"]
+TINY = [
+    "--max-episodes",
+    "2",
+    "--batch-size",
+    "3",
+    "--hidden",
+    "3",
+    "--num-envs",
+    "1",
+    "--max-steps",
+    "30",
+    "--quiet",
+]
 
-TRAIN_FLAGS = ["--baseline", "--batch-size", "--beta1", "--beta2", "--blame-window",
-               "--decay-rate", "--env", "--eps", "--gamma", "--hidden", "--lr", "--max-episodes",
-               "--max-steps", "--no-stop-when-solved", "--num-envs", "--optimizer", "--out",
-               "--overwrite", "--preset", "--quiet", "--returns", "--seed",
-               "--solved-threshold", "--solved-window", "--stop-when-solved", "--value-l2"]
-SWEEP_FLAGS = [f for f in TRAIN_FLAGS if f != "--seed"] + ["--grid", "--seeds", "--jobs",
-                                                           "--fresh"]
+TRAIN_FLAGS = [
+    "--baseline",
+    "--batch-size",
+    "--beta1",
+    "--beta2",
+    "--blame-window",
+    "--decay-rate",
+    "--env",
+    "--eps",
+    "--gamma",
+    "--hidden",
+    "--lr",
+    "--max-episodes",
+    "--max-steps",
+    "--no-stop-when-solved",
+    "--num-envs",
+    "--optimizer",
+    "--out",
+    "--overwrite",
+    "--preset",
+    "--quiet",
+    "--returns",
+    "--seed",
+    "--solved-threshold",
+    "--solved-window",
+    "--stop-when-solved",
+    "--value-l2",
+]
+SWEEP_FLAGS = [f for f in TRAIN_FLAGS if f != "--seed"] + [
+    "--grid",
+    "--seeds",
+    "--jobs",
+    "--fresh",
+]
 EVALUATE_FLAGS = ["--episodes", "--seed"]
-WORDS = ["-inf", "inf", "nan", "-nan", "1e308", "-1e-3", "-1", "0", "1", "2", "0.5", "-.5",
-         "none", "None", "true", "no", "", " ", "CartPole-v1", "Acrobot-v1", "Pendulum-v1",
-         "NoSuchEnv-v0", "test/Corridor-v0", "test/CorridorNoLimit-v0",
-         "test/CorridorNaNObs-v0", "test/CorridorInfReward-v0", "test/CorridorMulti-v0",
-         "fast", "default", "turbo", "adam", "sgd", "lion", "standardize", "value", "median",
-         "episode", "blame_window", "gae", "gamma=0.9,0.99", "gamma=1.5", "lr=-1", "hidden=0",
-         "gama=1", "seed=1,2", "batch-size=x", "gamma", "gamma=", "optimizer=sgd,adam",
-         "max-steps=none,20", "stop-when-solved=maybe", "env=NoSuchEnv-v0", "--", "-", "-x",
-         "--no-such-flag"]
+WORDS = [
+    "-inf",
+    "inf",
+    "nan",
+    "-nan",
+    "1e308",
+    "-1e-3",
+    "-1",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "-.5",
+    "none",
+    "None",
+    "true",
+    "no",
+    "",
+    " ",
+    "CartPole-v1",
+    "Acrobot-v1",
+    "Pendulum-v1",
+    "NoSuchEnv-v0",
+    "test/Corridor-v0",
+    "test/CorridorNoLimit-v0",
+    "test/CorridorNaNObs-v0",
+    "test/CorridorInfReward-v0",
+    "test/CorridorMulti-v0",
+    "fast",
+    "default",
+    "turbo",
+    "adam",
+    "sgd",
+    "lion",
+    "standardize",
+    "value",
+    "median",
+    "episode",
+    "blame_window",
+    "gae",
+    "gamma=0.9,0.99",
+    "gamma=1.5",
+    "lr=-1",
+    "hidden=0",
+    "gama=1",
+    "seed=1,2",
+    "batch-size=x",
+    "gamma",
+    "gamma=",
+    "optimizer=sgd,adam",
+    "max-steps=none,20",
+    "stop-when-solved=maybe",
+    "env=NoSuchEnv-v0",
+    "--",
+    "-",
+    "-x",
+    "--no-such-flag",
+]
 # free text without "=" (a generated "hidden=10**9" grid would be a long run, not nonsense)
-TEXT = st.text(st.characters(blacklist_characters="=\x00", blacklist_categories=("Cs",)),
-               max_size=10)
-NUMBERS = st.one_of(st.integers(-10**12, 10**12).map(str),
-                    st.floats(allow_nan=True, allow_infinity=True).map(repr))
+TEXT = st.text(
+    st.characters(blacklist_characters="=\x00", blacklist_categories=("Cs",)),
+    max_size=10,
+)
+NUMBERS = st.one_of(
+    st.integers(-(10**12), 10**12).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
 
 
 # Values a flag might sensibly get: pairs of these get past the parser and the checks to
@@ -75,17 +170,40 @@ PLAUSIBLE = {
     "--baseline": ["none", "mean", "standardize", "standardize_batch", "value"],
     "--returns": ["reward_to_go", "episode", "blame_window"],
     "--optimizer": ["sgd", "rmsprop", "adam"],
-    "--env": ["CartPole-v1", "Acrobot-v1", "Pendulum-v1", "test/Corridor-v0",
-              "test/CorridorNoLimit-v0", "test/CorridorNaNObs-v0", "test/CorridorInfReward-v0",
-              "test/CorridorMulti-v0", "test/CorridorInfBox-v0", "test/CorridorImage-v0"],
+    "--env": [
+        "CartPole-v1",
+        "Acrobot-v1",
+        "Pendulum-v1",
+        "test/Corridor-v0",
+        "test/CorridorNoLimit-v0",
+        "test/CorridorNaNObs-v0",
+        "test/CorridorInfReward-v0",
+        "test/CorridorMulti-v0",
+        "test/CorridorInfBox-v0",
+        "test/CorridorImage-v0",
+    ],
     "--preset": ["default", "fast", "sample-efficient"],
-    "--gamma": ["0", "0.9", "1"], "--lr": ["1e-3", "0.05"], "--seed": ["0", "7"],
-    "--beta1": ["0", "0.5"], "--beta2": ["0.9"], "--decay-rate": ["0", "0.9"],
-    "--eps": ["1e-8", "1"], "--value-l2": ["0", "1"], "--blame-window": ["1", "4"],
-    "--solved-threshold": ["none", "-5", "3"], "--solved-window": ["1", "4"],
-    "--episodes": ["1", "2"], "--seeds": ["1", "2"], "--jobs": ["1"],
-    "--grid": ["gamma=0.9,0.99", "baseline=none,mean", "env=CartPole-v1,Acrobot-v1",
-               "stop-when-solved=true,false", "max-steps=none,20"],
+    "--gamma": ["0", "0.9", "1"],
+    "--lr": ["1e-3", "0.05"],
+    "--seed": ["0", "7"],
+    "--beta1": ["0", "0.5"],
+    "--beta2": ["0.9"],
+    "--decay-rate": ["0", "0.9"],
+    "--eps": ["1e-8", "1"],
+    "--value-l2": ["0", "1"],
+    "--blame-window": ["1", "4"],
+    "--solved-threshold": ["none", "-5", "3"],
+    "--solved-window": ["1", "4"],
+    "--episodes": ["1", "2"],
+    "--seeds": ["1", "2"],
+    "--jobs": ["1"],
+    "--grid": [
+        "gamma=0.9,0.99",
+        "baseline=none,mean",
+        "env=CartPole-v1,Acrobot-v1",
+        "stop-when-solved=true,false",
+        "max-steps=none,20",
+    ],
 }
 
 
@@ -96,24 +214,41 @@ def tokens(flags: list[str]) -> st.SearchStrategy[list[str]]:
     pair = st.tuples(st.sampled_from(flags), word).map(list)
     known = [f for f in flags if f in PLAUSIBLE]
     plausible = st.sampled_from(known).flatmap(
-        lambda f: st.sampled_from(PLAUSIBLE[f]).map(lambda v: [f, v]))
+        lambda f: st.sampled_from(PLAUSIBLE[f]).map(lambda v: [f, v])
+    )
     single = st.one_of(st.sampled_from(flags), word).map(lambda t: [t])
     return st.lists(st.one_of(pair, plausible, plausible, single), max_size=4).map(
-        lambda parts: [t for part in parts for t in part])
+        lambda parts: [t for part in parts for t in part]
+    )
 
 
 # A token pair that no parser or check can accept, to be inserted anywhere.
 NONSENSE = st.one_of(
     st.just(["--no-such-flag"]),
-    st.tuples(st.sampled_from(["--gamma", "--lr", "--hidden", "--eps", "--max-steps"]),
-              st.sampled_from(["abc", "1.2.3", "0x", "--"])).map(list),
-    st.tuples(st.sampled_from(["--gamma", "--beta1", "--decay-rate"]),
-              st.sampled_from(["1.5", "-inf", "nan", "2"])).map(list),
+    st.tuples(
+        st.sampled_from(["--gamma", "--lr", "--hidden", "--eps", "--max-steps"]),
+        st.sampled_from(["abc", "1.2.3", "0x", "--"]),
+    ).map(list),
+    st.tuples(
+        st.sampled_from(["--gamma", "--beta1", "--decay-rate"]),
+        st.sampled_from(["1.5", "-inf", "nan", "2"]),
+    ).map(list),
 )
 NONSENSE_SWEEP = st.one_of(
     NONSENSE,
-    st.tuples(st.just("--grid"), st.sampled_from(["gama=1", "seed=1,2", "gamma=1.5", "gamma",
-                                                  "batch-size=x", "gamma=0.9,0.9"])).map(list),
+    st.tuples(
+        st.just("--grid"),
+        st.sampled_from(
+            [
+                "gama=1",
+                "seed=1,2",
+                "gamma=1.5",
+                "gamma",
+                "batch-size=x",
+                "gamma=0.9,0.9",
+            ]
+        ),
+    ).map(list),
     st.tuples(st.just("--jobs"), st.sampled_from(["0", "100000", "-100000"])).map(list),
 )
 
@@ -144,12 +279,20 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def assert_complete_run(out: Path) -> None:
     """A directory written by train: every file there, each one loadable."""
     names = {p.name for p in out.iterdir()}
-    assert {"config.json", "history.csv", "policy.npz", "policy.json", "learning_curve.png",
-            "summary.json"} <= names, names
+    assert {
+        "config.json",
+        "history.csv",
+        "policy.npz",
+        "policy.json",
+        "learning_curve.png",
+        "summary.json",
+    } <= names, names
     config = read_run_config(out)
     load_policy(out / "policy.npz")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["episodes"] == len((out / "history.csv").read_text().splitlines()) - 1
+    assert (
+        summary["episodes"] == len((out / "history.csv").read_text().splitlines()) - 1
+    )
     assert summary["seed"] == config.seed
 
 
@@ -163,7 +306,9 @@ def assert_complete_or_absent(out: Path) -> None:
 
 @PROPERTY
 @given(args=tokens(TRAIN_FLAGS))
-def test_random_train_arguments(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_train_arguments(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     with scratch() as d:
         status, _ = run_cli(["train", *args, *TINY, "--out", str(d / "run")], capsys)
         assert status in (0, 1, 2)
@@ -171,13 +316,17 @@ def test_random_train_arguments(args: list[str], capsys: pytest.CaptureFixture[s
             assert_complete_run(d / "run")
         else:
             assert not (d / "run").exists()
-        assert [p.name for p in d.iterdir()] in ([], ["run"])  # no temporary left behind
+        assert [p.name for p in d.iterdir()] in (
+            [],
+            ["run"],
+        )  # no temporary left behind
 
 
 @PROPERTY
 @given(args=tokens(TRAIN_FLAGS), bad=NONSENSE, where=st.integers(0, 8))
-def test_nonsense_train_arguments_exit_2(args: list[str], bad: list[str], where: int,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_nonsense_train_arguments_exit_2(
+    args: list[str], bad: list[str], where: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     args[where:where] = bad
     with scratch() as d:
         status, _ = run_cli(["train", *args, *TINY, "--out", str(d / "run")], capsys)
@@ -186,24 +335,48 @@ def test_nonsense_train_arguments_exit_2(args: list[str], bad: list[str], where:
 
 
 @settings(PROPERTY, max_examples=40)
-@given(args=tokens(SWEEP_FLAGS), bad=st.one_of(st.just([]), NONSENSE_SWEEP),
-       where=st.integers(0, 8))
-def test_random_sweep_arguments(args: list[str], bad: list[str], where: int,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+@given(
+    args=tokens(SWEEP_FLAGS),
+    bad=st.one_of(st.just([]), NONSENSE_SWEEP),
+    where=st.integers(0, 8),
+)
+def test_random_sweep_arguments(
+    args: list[str], bad: list[str], where: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     args[where:where] = bad
     with scratch() as d:
-        status, _ = run_cli(["sweep", *args, *TINY, "--seeds", "1", "--jobs", "1", "--out",
-                             str(d / "s")], capsys)
+        status, _ = run_cli(
+            [
+                "sweep",
+                *args,
+                *TINY,
+                "--seeds",
+                "1",
+                "--jobs",
+                "1",
+                "--out",
+                str(d / "s"),
+            ],
+            capsys,
+        )
         assert status in ((2,) if bad else (0, 1, 2))
         if status == 0:
             assert load_sweep(d / "s").rows
 
 
 @PROPERTY
-@given(args=tokens(EVALUATE_FLAGS), bad=st.one_of(st.just([]), NONSENSE),
-       where=st.integers(0, 8))
-def test_random_evaluate_arguments(trained: Path, args: list[str], bad: list[str], where: int,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+@given(
+    args=tokens(EVALUATE_FLAGS),
+    bad=st.one_of(st.just([]), NONSENSE),
+    where=st.integers(0, 8),
+)
+def test_random_evaluate_arguments(
+    trained: Path,
+    args: list[str],
+    bad: list[str],
+    where: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args[where:where] = bad
     status, _ = run_cli(["evaluate", *args, str(trained), "--episodes", "1"], capsys)
     assert status in ((2,) if bad else (0, 2))
@@ -215,8 +388,23 @@ def test_random_evaluate_arguments(trained: Path, args: list[str], bad: list[str
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("faults") / "run"
-    assert main(["train", "--max-episodes", "6", "--batch-size", "3", "--hidden", "3",
-                 "--quiet", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--max-episodes",
+                "6",
+                "--batch-size",
+                "3",
+                "--hidden",
+                "3",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -227,14 +415,34 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-SWEEP_ARGS = ["--grid", "gamma=0.9,0.99", "--seeds", "1", "--jobs", "1", "--max-episodes", "4",
-              "--batch-size", "2", "--hidden", "3", "--quiet"]
+SWEEP_ARGS = [
+    "--grid",
+    "gamma=0.9,0.99",
+    "--seeds",
+    "1",
+    "--jobs",
+    "1",
+    "--max-episodes",
+    "4",
+    "--batch-size",
+    "2",
+    "--hidden",
+    "3",
+    "--quiet",
+]
 
 JSON = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
-              st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8)),
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**20), 10**20),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text(max_size=8), children, max_size=4),
+    ),
     max_leaves=12,
 )
 
@@ -255,10 +463,18 @@ def mutated(draw: st.DrawFn, original: dict) -> dict:
 
 
 @PROPERTY
-@given(data=st.data(), name=st.sampled_from(["config.json", "policy.json"]),
-       whole=st.booleans())
-def test_random_json_in_a_run(trained: Path, data: st.DataObject, name: str, whole: bool,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+@given(
+    data=st.data(),
+    name=st.sampled_from(["config.json", "policy.json"]),
+    whole=st.booleans(),
+)
+def test_random_json_in_a_run(
+    trained: Path,
+    data: st.DataObject,
+    name: str,
+    whole: bool,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     original = json.loads((trained / name).read_text(encoding="utf-8"))
     value = data.draw(JSON) if whole else data.draw(mutated(original))
     with scratch() as d:
@@ -277,16 +493,19 @@ def damage(data: st.DataObject, content: bytes) -> bytes:
     if how == "random":
         return data.draw(st.binary(max_size=300))
     if how == "truncate":
-        return content[:data.draw(st.integers(0, max(len(content) - 1, 0)))]
+        return content[: data.draw(st.integers(0, max(len(content) - 1, 0)))]
     i = data.draw(st.integers(0, len(content) - 1))
     flip = data.draw(st.integers(1, 255))
-    return content[:i] + bytes([content[i] ^ flip]) + content[i + 1:]
+    return content[:i] + bytes([content[i] ^ flip]) + content[i + 1 :]
 
 
 @PROPERTY
-@given(data=st.data(), name=st.sampled_from(["config.json", "policy.json", "policy.npz"]))
-def test_random_bytes_in_a_run(trained: Path, data: st.DataObject, name: str,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+@given(
+    data=st.data(), name=st.sampled_from(["config.json", "policy.json", "policy.npz"])
+)
+def test_random_bytes_in_a_run(
+    trained: Path, data: st.DataObject, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with scratch() as d:
         run = shutil.copytree(trained, d / "run")
         (run / name).write_bytes(damage(data, (trained / name).read_bytes()))
@@ -296,9 +515,12 @@ def test_random_bytes_in_a_run(trained: Path, data: st.DataObject, name: str,
 
 @settings(PROPERTY, max_examples=20)
 @given(data=st.data())
-def test_random_bytes_in_a_sweep(swept: Path, data: st.DataObject,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
-    files = sorted(p.relative_to(swept).as_posix() for p in (swept / "runs").glob("*.npz"))
+def test_random_bytes_in_a_sweep(
+    swept: Path, data: st.DataObject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = sorted(
+        p.relative_to(swept).as_posix() for p in (swept / "runs").glob("*.npz")
+    )
     name = data.draw(st.sampled_from(["sweep.json", *files]))
     with scratch() as d:
         out = shutil.copytree(swept, d / "sweep")
@@ -337,9 +559,13 @@ def _fail_on(call: int, error: int):
 
 @pytest.mark.parametrize("call", [1, 2, 3, 4, 5, 6])
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "overwrite"])
-def test_a_full_disk_leaves_the_old_run_or_nothing(tmp_path: Path, call: int, existing: bool,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_full_disk_leaves_the_old_run_or_nothing(
+    tmp_path: Path,
+    call: int,
+    existing: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = tmp_path / "run"
     if existing:
         assert main(["train", *TINY, "--seed", "1", "--out", str(out)]) == 0
@@ -353,10 +579,9 @@ def test_a_full_disk_leaves_the_old_run_or_nothing(tmp_path: Path, call: int, ex
     assert [p.name for p in tmp_path.iterdir()] == (["run"] if existing else [])
 
 
-def test_a_full_disk_during_a_sweep_keeps_the_finished_runs(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]
-                                                            ) -> None:
+def test_a_full_disk_during_a_sweep_keeps_the_finished_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "s"
     monkeypatch.setattr(os, "fsync", _fail_on(4, errno.ENOSPC))  # the table after run 1
     status, err = run_cli(["sweep", *SWEEP_ARGS, "--out", str(out)], capsys)
@@ -396,9 +621,10 @@ def read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 
 @pytest.mark.parametrize("command", ["train", "sweep"])
-def test_a_read_only_directory_is_one_line(read_only: Path, command: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    argv = (["train", *TINY] if command == "train" else ["sweep", *SWEEP_ARGS])
+def test_a_read_only_directory_is_one_line(
+    read_only: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["train", *TINY] if command == "train" else ["sweep", *SWEEP_ARGS]
     status, err = run_cli([*argv, "--out", str(read_only / "out")], capsys)
     assert status == 1 and "Permission denied" in err
     assert list(read_only.iterdir()) == []
@@ -408,8 +634,12 @@ def test_a_read_only_directory_is_one_line(read_only: Path, command: str,
 
 
 def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "reinforce", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "reinforce", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(path: Path, timeout: float = 60) -> None:
@@ -424,8 +654,11 @@ def partial_of(out: Path) -> Path:
     wait_for(out.parent)
     deadline = time.monotonic() + 60
     while True:
-        found = [p for p in out.parent.glob(f".{out.name}.*.partial")
-                 if (p / "config.json").exists()]
+        found = [
+            p
+            for p in out.parent.glob(f".{out.name}.*.partial")
+            if (p / "config.json").exists()
+        ]
         if found:
             return found[0]
         assert time.monotonic() < deadline, "train never started"
@@ -437,11 +670,16 @@ LONG = ["--max-episodes", "100000", "--hidden", "8", "--quiet"]
 
 @pytest.mark.parametrize(
     "signals",
-    [[signal.SIGINT, signal.SIGINT], [signal.SIGTERM], [signal.SIGTERM, signal.SIGINT,
-                                                        signal.SIGTERM]],
+    [
+        [signal.SIGINT, signal.SIGINT],
+        [signal.SIGTERM],
+        [signal.SIGTERM, signal.SIGINT, signal.SIGTERM],
+    ],
     ids=["sigint-twice", "sigterm", "mixed-three"],
 )
-def test_interrupted_training_is_a_complete_run(tmp_path: Path, signals: list[int]) -> None:
+def test_interrupted_training_is_a_complete_run(
+    tmp_path: Path, signals: list[int]
+) -> None:
     out = tmp_path / "run"
     proc = start("train", *LONG, "--out", str(out))
     partial_of(out)
@@ -451,7 +689,9 @@ def test_interrupted_training_is_a_complete_run(tmp_path: Path, signals: list[in
         time.sleep(0.05)  # the later ones arrive while the first is being handled
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.count("\n") == 1 and "interrupted: kept" in err
+    assert (
+        "Traceback" not in err and err.count("\n") == 1 and "interrupted: kept" in err
+    )
     assert_complete_run(out)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] is True and summary["episodes"] > 0
@@ -459,7 +699,9 @@ def test_interrupted_training_is_a_complete_run(tmp_path: Path, signals: list[in
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_points_leaves_a_run_complete_or_absent(tmp_path: Path) -> None:
+def test_sigkill_at_random_points_leaves_a_run_complete_or_absent(
+    tmp_path: Path,
+) -> None:
     rng = random.Random(14)
     old = tmp_path / "old"
     assert main(["train", *TINY, "--seed", "5", "--out", str(old)]) == 0
@@ -470,8 +712,19 @@ def test_sigkill_at_random_points_leaves_a_run_complete_or_absent(tmp_path: Path
         if overwrite:
             shutil.copytree(old, out)
         episodes = rng.choice(["3", "30", "300"])
-        proc = start("train", "--max-episodes", episodes, "--batch-size", "2", "--hidden", "3",
-                     "--quiet", "--out", str(out), *(["--overwrite"] if overwrite else []))
+        proc = start(
+            "train",
+            "--max-episodes",
+            episodes,
+            "--batch-size",
+            "2",
+            "--hidden",
+            "3",
+            "--quiet",
+            "--out",
+            str(out),
+            *(["--overwrite"] if overwrite else []),
+        )
         time.sleep(rng.uniform(0.5, 3.0))  # anywhere from imports to the final rename
         proc.kill()
         proc.communicate()
@@ -485,8 +738,22 @@ def test_sigkill_at_random_points_leaves_a_run_complete_or_absent(tmp_path: Path
 @pytest.mark.slow
 def test_sigkill_during_a_sweep_leaves_every_file_whole(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    args = ["sweep", "--grid", "gamma=0.9,0.95,0.99", "--seeds", "3", "--jobs", "2",
-            "--max-episodes", "40", "--hidden", "3", "--quiet", "--out", str(out)]
+    args = [
+        "sweep",
+        "--grid",
+        "gamma=0.9,0.95,0.99",
+        "--seeds",
+        "3",
+        "--jobs",
+        "2",
+        "--max-episodes",
+        "40",
+        "--hidden",
+        "3",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     rng = random.Random(14)
     for _ in range(3):
         proc = start(*args)
@@ -505,8 +772,20 @@ def test_sigkill_during_a_sweep_leaves_every_file_whole(tmp_path: Path) -> None:
 
 def test_sigterm_twice_on_a_sweep_keeps_the_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    proc = start("sweep", "--grid", "max-episodes=4,100000", "--seeds", "2", "--jobs", "2",
-                 "--hidden", "3", "--quiet", "--out", str(out))
+    proc = start(
+        "sweep",
+        "--grid",
+        "max-episodes=4,100000",
+        "--seeds",
+        "2",
+        "--jobs",
+        "2",
+        "--hidden",
+        "3",
+        "--quiet",
+        "--out",
+        str(out),
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with contextlib.suppress(FileNotFoundError, ValueError):

@@ -10,7 +10,9 @@ from reinforce.gradcheck import numerical_gradient, relative_error
 def test_quadratic_by_hand():
     # f = Σ a_i² + 3 b  →  ∂f/∂a = 2a, ∂f/∂b = 3
     params = {"a": np.array([[1.0, -2.0], [0.5, 0.0]]), "b": np.array([4.0])}
-    g = numerical_gradient(lambda: float(np.sum(params["a"] ** 2) + 3 * params["b"][0]), params)
+    g = numerical_gradient(
+        lambda: float(np.sum(params["a"] ** 2) + 3 * params["b"][0]), params
+    )
     np.testing.assert_allclose(g["a"], 2 * params["a"], atol=1e-8)
     np.testing.assert_allclose(g["b"], [3.0], atol=1e-8)
 
@@ -30,8 +32,9 @@ def test_matches_bernoulli_backprop():
     actions = rng.integers(0, 2, size=7)
     weights = rng.standard_normal(7)
     exact = policy.grad_log_prob(obs, actions, weights)
-    numeric = numerical_gradient(lambda: float(weights @ policy.log_prob(obs, actions)),
-                                 policy.params)
+    numeric = numerical_gradient(
+        lambda: float(weights @ policy.log_prob(obs, actions)), policy.params
+    )
     assert relative_error(exact, numeric) < 1e-7
 
 

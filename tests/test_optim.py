@@ -93,10 +93,17 @@ def test_bad_names_and_shapes() -> None:
 
 HYPER = {
     "sgd": {"lr": [0.1, 0.02, 0.3]},
-    "rmsprop": {"lr": [1e-3, 3e-2, 1e-2], "decay_rate": [0.9, 0.99, 0.5],
-                "eps": [1e-5, 1e-3, 1e-8]},
-    "adam": {"lr": [1e-3, 3e-2, 1e-2], "beta1": [0.9, 0.5, 0.0], "beta2": [0.999, 0.9, 0.99],
-             "eps": [1e-8, 1e-3, 1e-5]},
+    "rmsprop": {
+        "lr": [1e-3, 3e-2, 1e-2],
+        "decay_rate": [0.9, 0.99, 0.5],
+        "eps": [1e-5, 1e-3, 1e-8],
+    },
+    "adam": {
+        "lr": [1e-3, 3e-2, 1e-2],
+        "beta1": [0.9, 0.5, 0.0],
+        "beta2": [0.999, 0.9, 0.99],
+        "eps": [1e-8, 1e-3, 1e-5],
+    },
 }
 
 
@@ -109,12 +116,24 @@ def test_population_members_step_exactly_as_alone(name: str) -> None:
     rng = np.random.default_rng(0)
     start = {"W": rng.standard_normal((K, 4, 2)), "b": rng.standard_normal((K, 4))}
     pop = make_optimizer(name, **{h: np.array(v) for h, v in hyper.items()})
-    alone = [make_optimizer(name, **{h: v[k] for h, v in hyper.items()}) for k in range(K)]
+    alone = [
+        make_optimizer(name, **{h: v[k] for h, v in hyper.items()}) for k in range(K)
+    ]
     params = {n: v.copy() for n, v in start.items()}
     single_params = [{n: v[k].copy() for n, v in start.items()} for k in range(K)]
-    schedule = [[0, 1, 2], [1], [0, 2], [2], [0, 1, 2], [1, 2]]  # who updates at each step
+    schedule = [
+        [0, 1, 2],
+        [1],
+        [0, 2],
+        [2],
+        [0, 1, 2],
+        [1, 2],
+    ]  # who updates at each step
     for members in schedule:
-        grads = {n: rng.standard_normal((len(members), *v.shape[1:])) for n, v in start.items()}
+        grads = {
+            n: rng.standard_normal((len(members), *v.shape[1:]))
+            for n, v in start.items()
+        }
         pop.step(params, grads, members=members)
         for i, k in enumerate(members):
             alone[k].step(single_params[k], {n: g[i] for n, g in grads.items()})
@@ -123,13 +142,20 @@ def test_population_members_step_exactly_as_alone(name: str) -> None:
         assert member.steps == alone[k].steps
         for n in start:
             np.testing.assert_array_equal(params[n][k], single_params[k][n])
-            np.testing.assert_array_equal(member.last_update[n], alone[k].last_update[n])
-            np.testing.assert_array_equal(pop.effective_lr()[n][k], alone[k].effective_lr()[n])
-            np.testing.assert_array_equal(member.effective_lr()[n], alone[k].effective_lr()[n])
+            np.testing.assert_array_equal(
+                member.last_update[n], alone[k].last_update[n]
+            )
+            np.testing.assert_array_equal(
+                pop.effective_lr()[n][k], alone[k].effective_lr()[n]
+            )
+            np.testing.assert_array_equal(
+                member.effective_lr()[n], alone[k].effective_lr()[n]
+            )
         for moment in type(pop).moments:
             for n in start:
-                np.testing.assert_array_equal(member.state()[moment][n],
-                                              alone[k].state()[moment][n])
+                np.testing.assert_array_equal(
+                    member.state()[moment][n], alone[k].state()[moment][n]
+                )
 
 
 def test_population_hyperparameters_are_checked() -> None:
@@ -138,6 +164,8 @@ def test_population_hyperparameters_are_checked() -> None:
     with pytest.raises(ValueError, match="beta1 must be a number in"):
         make_optimizer("adam", 0.1, beta1=np.array([0.9, 1.0]))
     with pytest.raises(ValueError, match="differ in length"):
-        make_optimizer("rmsprop", np.array([0.1, 0.2]), decay_rate=np.array([0.9, 0.9, 0.9]))
+        make_optimizer(
+            "rmsprop", np.array([0.1, 0.2]), decay_rate=np.array([0.9, 0.9, 0.9])
+        )
     with pytest.raises(ValueError, match="population optimiser"):
         SGD(0.1).member(0)

@@ -31,7 +31,9 @@ def _bernoulli(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray
 
 def _categorical(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray]:
     policy = CategoricalPolicy(D, 3, H, rng)
-    policy.params["b1"] = rng.standard_normal(H) * 0.1  # non-zero biases exercise their gradient
+    policy.params["b1"] = (
+        rng.standard_normal(H) * 0.1
+    )  # non-zero biases exercise their gradient
     policy.params["b2"] = rng.standard_normal(3) * 0.1
     obs = rng.standard_normal((T, D))
     return policy, obs, rng.integers(0, 3, T)
@@ -48,7 +50,9 @@ def _gaussian(rng: np.random.Generator) -> tuple[Policy, np.ndarray, np.ndarray]
 MAKERS = {"bernoulli": _bernoulli, "categorical": _categorical, "gaussian": _gaussian}
 
 
-def _objective(policy: Policy, obs: np.ndarray, actions: np.ndarray, w: np.ndarray) -> float:
+def _objective(
+    policy: Policy, obs: np.ndarray, actions: np.ndarray, w: np.ndarray
+) -> float:
     return float(np.dot(w, policy.log_prob(obs, actions)))
 
 
@@ -92,7 +96,9 @@ def test_bernoulli_score_is_a_minus_p() -> None:
     z, h = policy.forward(obs)
     p = sigmoid(z)
     expected = h.T @ (actions - p)
-    np.testing.assert_allclose(policy.grad_log_prob(obs, actions, np.ones(T))["W2"], expected)
+    np.testing.assert_allclose(
+        policy.grad_log_prob(obs, actions, np.ones(T))["W2"], expected
+    )
 
 
 def test_bernoulli_matches_the_posts_network() -> None:
@@ -134,10 +140,14 @@ def test_expected_score_is_zero_for_discrete_policies(kind: str) -> None:
 
 def test_stable_primitives_at_extreme_logits() -> None:
     z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+    with np.errstate(
+        over="raise", invalid="raise", divide="raise"
+    ):  # underflow to 0 is fine
         ls = log_sigmoid(z)
         s = sigmoid(z)
-        lsm = log_softmax(np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]))
+        lsm = log_softmax(
+            np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]])
+        )
     assert np.all(np.isfinite(ls)) and ls[0] == -1000.0 and ls[-1] == 0.0
     assert s[0] == 0.0 and s[-1] == 1.0 and s[2] == 0.5
     assert np.all(np.isfinite(lsm))
@@ -184,7 +194,9 @@ def test_gaussian_sample_statistics_and_clipping() -> None:
     policy, obs, _ = _gaussian(rng)
     mu, _ = policy.forward(obs[:1])
     draws = policy.sample(np.repeat(obs[:1], 20_000, axis=0), rng)
-    np.testing.assert_allclose(draws.mean(axis=0), mu[0], atol=5 * policy.std().max() / 140)
+    np.testing.assert_allclose(
+        draws.mean(axis=0), mu[0], atol=5 * policy.std().max() / 140
+    )
     np.testing.assert_allclose(draws.std(axis=0), policy.std(), rtol=0.03)
     clipped = policy.env_action(np.array([5.0, -5.0]))
     np.testing.assert_array_equal(clipped, [2.0, -2.0])
@@ -208,7 +220,9 @@ def test_score_function_estimate_on_a_bandit_matches_the_exact_gradient() -> Non
     reward = np.array([0.0, 1.0])  # arm 1 pays 1
     # exact: J = p(s); ∇J = p (1 − p) ∇z, i.e. the gradient of log π(a=1) weighted by p
     p = float(policy.prob(s))
-    exact = policy.grad_log_prob(s[None], np.array([1]), np.array([p]))  # p ∇ log p = ∇p
+    exact = policy.grad_log_prob(
+        s[None], np.array([1]), np.array([p])
+    )  # p ∇ log p = ∇p
     N = 20_000
     obs = np.repeat(s[None], N, axis=0)
     actions = policy.sample(obs, rng)
@@ -245,14 +259,18 @@ def test_make_policy_picks_by_action_space() -> None:
     ],
     ids=["multidiscrete", "multibinary", "dict", "tuple", "infinite-box", "one-action"],
 )
-def test_make_policy_rejects_unsupported_action_spaces(action_space: spaces.Space) -> None:
+def test_make_policy_rejects_unsupported_action_spaces(
+    action_space: spaces.Space,
+) -> None:
     with pytest.raises(ValueError, match="action_space"):
         make_policy(spaces.Box(-1, 1, (4,)), action_space, 8, np.random.default_rng(0))
 
 
 def test_make_policy_rejects_non_flat_observations() -> None:
     with pytest.raises(ValueError, match="observation_space"):
-        make_policy(spaces.Box(0, 1, (4, 4)), spaces.Discrete(2), 8, np.random.default_rng(0))
+        make_policy(
+            spaces.Box(0, 1, (4, 4)), spaces.Discrete(2), 8, np.random.default_rng(0)
+        )
 
 
 @pytest.mark.parametrize("hidden", [0, -3])
@@ -272,7 +290,9 @@ def test_bad_observation_shape_is_rejected() -> None:
 K = 3
 
 
-def _population(kind: str) -> tuple[Policy, list[Policy], np.ndarray, np.ndarray, np.ndarray]:
+def _population(
+    kind: str,
+) -> tuple[Policy, list[Policy], np.ndarray, np.ndarray, np.ndarray]:
     """K members of one kind with different weights, and per-member batches."""
     singles, obs, actions = [], [], []
     for k in range(K):
@@ -328,11 +348,18 @@ def test_a_member_computes_the_same_bits_alone_and_stacked(kind: str) -> None:
             "log_prob": single.log_prob(obs[k], actions[k]),
             "entropy": single.entropy(obs[k]),
             "mode": single.mode(obs[k]),
-            **{f"grad {n}": g for n, g in single.grad_log_prob(obs[k], actions[k], w[k]).items()},
+            **{
+                f"grad {n}": g
+                for n, g in single.grad_log_prob(obs[k], actions[k], w[k]).items()
+            },
         }
         for name, value in alone.items():
-            np.testing.assert_array_equal(stacked[name][k], value, err_msg=f"{kind} {name}")
-        np.testing.assert_array_equal(policy.member(k).params["W1"], single.params["W1"])
+            np.testing.assert_array_equal(
+                stacked[name][k], value, err_msg=f"{kind} {name}"
+            )
+        np.testing.assert_array_equal(
+            policy.member(k).params["W1"], single.params["W1"]
+        )
 
 
 @pytest.mark.parametrize("kind", MAKERS)
@@ -341,7 +368,9 @@ def test_stacked_sampling_draws_each_member_from_its_own_generator(kind: str) ->
     streams = MemberStreams([np.random.default_rng(k) for k in range(K)])
     drawn = policy.sample(obs, streams)  # type: ignore[arg-type]
     for k, single in enumerate(singles):
-        np.testing.assert_array_equal(drawn[k], single.sample(obs[k], np.random.default_rng(k)))
+        np.testing.assert_array_equal(
+            drawn[k], single.sample(obs[k], np.random.default_rng(k))
+        )
 
 
 def test_member_views_share_memory_with_the_population() -> None:
@@ -377,7 +406,9 @@ def test_entropy_and_mode_of_every_head() -> None:
     rng = np.random.default_rng(8)
     bern, obs, _ = _bernoulli(rng)
     p = bern.prob(obs)
-    np.testing.assert_allclose(bern.entropy(obs), -(p * np.log(p) + (1 - p) * np.log(1 - p)))
+    np.testing.assert_allclose(
+        bern.entropy(obs), -(p * np.log(p) + (1 - p) * np.log(1 - p))
+    )
     np.testing.assert_array_equal(bern.mode(obs), (p > 0.5).astype(int))
     cat, obs, _ = _categorical(rng)
     pi = cat.probs(obs)
@@ -413,17 +444,24 @@ def test_inverse_cdf_picks_the_first_index_past_u() -> None:
 def test_non_finite_observations_are_rejected(kind: str) -> None:
     policy, obs, actions = MAKERS[kind](np.random.default_rng(10))
     obs[2, 1] = np.nan
-    for call in (lambda: policy.log_prob(obs, actions),
-                 lambda: policy.sample(obs, np.random.default_rng(0)),
-                 lambda: policy.grad_log_prob(obs, actions, np.ones(T))):
+    for call in (
+        lambda: policy.log_prob(obs, actions),
+        lambda: policy.sample(obs, np.random.default_rng(0)),
+        lambda: policy.grad_log_prob(obs, actions, np.ones(T)),
+    ):
         with pytest.raises(ValueError, match="obs must be finite"):
             call()
 
 
 @pytest.mark.parametrize(
     ("kind", "bad"),
-    [("bernoulli", 2), ("bernoulli", -1), ("categorical", 3), ("categorical", -1),
-     ("gaussian", np.inf)],
+    [
+        ("bernoulli", 2),
+        ("bernoulli", -1),
+        ("categorical", 3),
+        ("categorical", -1),
+        ("gaussian", np.inf),
+    ],
 )
 def test_out_of_range_actions_are_rejected(kind: str, bad: float) -> None:
     policy, obs, actions = MAKERS[kind](np.random.default_rng(11))

@@ -51,7 +51,12 @@ def test_seed_3_is_bit_identical_alone_in_5_and_in_20() -> None:
     (alone,) = train_population([me])
     others = [
         base.replace(
-            seed=10 + i, lr=0.02 + 0.01 * i, gamma=0.95 + 0.01 * i, beta1=0.8, beta2=0.99, eps=1e-6
+            seed=10 + i,
+            lr=0.02 + 0.01 * i,
+            gamma=0.95 + 0.01 * i,
+            beta1=0.8,
+            beta2=0.99,
+            eps=1e-6,
         )
         for i in range(4)
     ]
@@ -77,7 +82,11 @@ POPULATION_CASES = {
         baseline="value", optimizer="sgd", lr=0.01, batch_size=3, max_episodes=9
     ),
     "episode returns, mean baseline": Config(
-        credit="total_return", baseline="mean", num_envs=4, batch_size=4, max_episodes=12
+        credit="total_return",
+        baseline="mean",
+        num_envs=4,
+        batch_size=4,
+        max_episodes=12,
     ),
     "blame window, batch standardisation": Config(
         credit="blame_window",
@@ -99,7 +108,12 @@ def test_members_are_independent_of_their_neighbours(case: str) -> None:
     (alone,) = train_population([me])
     varied = [
         base.replace(
-            seed=1, lr=base.lr * 3, gamma=0.9, value_l2=0.1, blame_window=3, decay_rate=0.9
+            seed=1,
+            lr=base.lr * 3,
+            gamma=0.9,
+            value_l2=0.1,
+            blame_window=3,
+            decay_rate=0.9,
         ),
         base.replace(seed=2, max_episodes=base.max_episodes * 2),
     ]
@@ -118,7 +132,9 @@ def test_gaussian_policy_population() -> None:
 
 
 def test_every_update_uses_exactly_one_batch_and_the_last_partial_batch_none() -> None:
-    configs = [Config(seed=s, batch_size=4, num_envs=3, max_episodes=10 + s) for s in range(3)]
+    configs = [
+        Config(seed=s, batch_size=4, num_envs=3, max_episodes=10 + s) for s in range(3)
+    ]
     for config, h in zip(configs, train_population(configs), strict=True):
         assert h.episodes == config.max_episodes
         assert h.updates == config.max_episodes // config.batch_size  # 2 full batches
@@ -132,7 +148,11 @@ def test_members_that_solve_drop_out_while_the_others_go_on() -> None:
     """A threshold of 20 is reached quickly; a member without stop_when_solved and one
     with a higher threshold keep training up to their own max_episodes."""
     easy = Config(
-        seed=0, solved_threshold=20.0, solved_window=5, stop_when_solved=True, max_episodes=200
+        seed=0,
+        solved_threshold=20.0,
+        solved_window=5,
+        stop_when_solved=True,
+        max_episodes=200,
     )
     configs = [
         easy,
@@ -216,7 +236,9 @@ def _train_summary(seed: int) -> tuple[int | None, int]:
 
 
 def _population_summaries(seeds: Sequence[int]) -> list[tuple[int | None, int]]:
-    configs = [preset("fast", seed=s, max_episodes=CAP, stop_when_solved=True) for s in seeds]
+    configs = [
+        preset("fast", seed=s, max_episodes=CAP, stop_when_solved=True) for s in seeds
+    ]
     return [(h.solved_at, h.episodes) for h in train_population(configs)]
 
 
@@ -235,7 +257,9 @@ def test_populations_and_train_agree_in_distribution() -> None:
     lockstep = [r for pair in zip(*halves, strict=True) for r in pair]
 
     def solve_times(runs: list[tuple[int | None, int]]) -> np.ndarray:
-        return np.array([CAP + 1 if s is None else s for s, _ in runs], dtype=np.float64)
+        return np.array(
+            [CAP + 1 if s is None else s for s, _ in runs], dtype=np.float64
+        )
 
     a, b = solve_times(single), solve_times(lockstep)
     rng = np.random.default_rng(0)
@@ -263,13 +287,21 @@ def test_populations_and_train_agree_in_distribution() -> None:
 def test_plan_populations_groups_by_structure_and_feeds_every_worker() -> None:
     base = Config(max_episodes=6)
     configs = [base.replace(seed=s, lr=lr) for lr in (1e-3, 1e-2) for s in range(3)]
-    configs += [base.replace(seed=s, batch_size=2) for s in range(2)]  # another structure
+    configs += [
+        base.replace(seed=s, batch_size=2) for s in range(2)
+    ]  # another structure
     chunks = plan_populations(configs, workers=1)
     assert chunks == [[0, 1, 2, 3, 4, 5], [6, 7]]
     assert plan_populations(configs, workers=2) == chunks  # already two chunks
     assert plan_populations(configs, workers=3) == [[0, 1, 2], [3, 4, 5], [6, 7]]
-    assert plan_populations(configs, workers=1, max_size=4) == [[0, 1, 2, 3], [4, 5], [6, 7]]
-    assert sorted(i for c in plan_populations(configs, workers=50) for i in c) == list(range(8))
+    assert plan_populations(configs, workers=1, max_size=4) == [
+        [0, 1, 2, 3],
+        [4, 5],
+        [6, 7],
+    ]
+    assert sorted(i for c in plan_populations(configs, workers=50) for i in c) == list(
+        range(8)
+    )
     assert len(plan_populations(configs, workers=50)) == 8
     for chunk in plan_populations(configs, workers=3):
         check_population([configs[i] for i in chunk])  # one structure per chunk
@@ -280,10 +312,14 @@ def test_plan_populations_groups_by_structure_and_feeds_every_worker() -> None:
 def test_a_sweep_row_is_the_same_whichever_chunk_computed_it() -> None:
     """What a sweep's run stage relies on: a run gives the same history in a chunk of
     the plan as alone (so resuming, or another --jobs, cannot change a row)."""
-    configs = [Config(seed=s, lr=lr, max_episodes=10) for lr in (1e-3, 3e-3) for s in range(3)]
+    configs = [
+        Config(seed=s, lr=lr, max_episodes=10) for lr in (1e-3, 3e-3) for s in range(3)
+    ]
     by_chunk: dict[int, History] = {}
     for chunk in plan_populations(configs, workers=2):
-        for i, h in zip(chunk, train_population([configs[i] for i in chunk]), strict=True):
+        for i, h in zip(
+            chunk, train_population([configs[i] for i in chunk]), strict=True
+        ):
             by_chunk[i] = h
     for i in (0, 4):
         (alone,) = train_population([configs[i]])
@@ -302,7 +338,9 @@ def test_member_streams_give_each_member_its_own_successive_draws() -> None:
         u = streams.random((streams.order.size, 6))
         for row, k in enumerate(streams.order):
             np.testing.assert_array_equal(u[row], alone[k].random(6))
-    normal = MemberStreams([np.random.default_rng(5), np.random.default_rng(6)], block=2)
+    normal = MemberStreams(
+        [np.random.default_rng(5), np.random.default_rng(6)], block=2
+    )
     gen6_draws = np.random.default_rng(6).standard_normal((3, 3, 2))  # 3 calls at once
     for i in range(3):
         z = normal.standard_normal((2, 3, 2))
@@ -314,7 +352,9 @@ def test_member_streams_give_each_member_its_own_successive_draws() -> None:
 def test_a_diverging_member_stops_with_its_last_finite_policy() -> None:
     """An absurd step overflows the weights: that member stops (diverged), keeping the
     weights from before the update; its neighbour is unaffected."""
-    wild = Config(optimizer="sgd", lr=1e308, baseline="none", batch_size=2, max_episodes=10)
+    wild = Config(
+        optimizer="sgd", lr=1e308, baseline="none", batch_size=2, max_episodes=10
+    )
     calm = wild.replace(seed=1, lr=1e-3)
     (calm_alone,) = train_population([calm])
     diverged, neighbour = train_population([wild, calm])
@@ -329,7 +369,11 @@ def test_throughput_helpers() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from reinforce.throughput import plot_throughput, population_throughput, train_throughput
+    from reinforce.throughput import (
+        plot_throughput,
+        population_throughput,
+        train_throughput,
+    )
 
     config = Config(max_episodes=3, batch_size=3)
     rates = population_throughput(config, [1, 3])

@@ -60,10 +60,16 @@ def is_prose(node: ast.AST, *, plain: int, formatted: int) -> bool:
     """True if ``node`` contains a str of >= plain words or an f-string of >= formatted,
     or str pieces of >= plain words together (words joined in code)."""
     slices = [n.slice for n in ast.walk(node) if isinstance(n, ast.Subscript)]
-    keys = {id(k) for sl in slices for k in (sl.elts if isinstance(sl, ast.Tuple) else [sl])}
+    keys = {
+        id(k) for sl in slices for k in (sl.elts if isinstance(sl, ast.Tuple) else [sl])
+    }
     # dict keys are code, and an f-string's literal parts are counted with the f-string
-    keys |= {id(k) for n in ast.walk(node) if isinstance(n, ast.Dict) for k in n.keys if k}
-    keys |= {id(v) for n in ast.walk(node) if isinstance(n, ast.JoinedStr) for v in n.values}
+    keys |= {
+        id(k) for n in ast.walk(node) if isinstance(n, ast.Dict) for k in n.keys if k
+    }
+    keys |= {
+        id(v) for n in ast.walk(node) if isinstance(n, ast.JoinedStr) for v in n.values
+    }
     pieces = [
         n
         for n in ast.walk(node)
@@ -96,7 +102,9 @@ def findings(source: str) -> list[str]:
     found = []
     for cell in CELL.findall(source):
         code = "\n".join(
-            line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!", ":"))
+            line
+            for line in cell.splitlines()
+            if not line.lstrip().startswith(("%", "!", ":"))
         )
         try:
             tree = ast.parse(code)
@@ -111,10 +119,13 @@ def findings(source: str) -> list[str]:
             ):
                 found.append(f"glue of prose: {ast.unparse(n)[:80]}")
             elif isinstance(n, ast.IfExp) and (
-                is_prose(n.body, plain=2, formatted=2) or is_prose(n.orelse, plain=2, formatted=2)
+                is_prose(n.body, plain=2, formatted=2)
+                or is_prose(n.orelse, plain=2, formatted=2)
             ):
                 found.append(f"if/else chooses words: {ast.unparse(n)[:80]}")
-            elif isinstance(n, ast.If) and (strings_assigned(n.body) or strings_assigned(n.orelse)):
+            elif isinstance(n, ast.If) and (
+                strings_assigned(n.body) or strings_assigned(n.orelse)
+            ):
                 found.append(f"if statement assigns words: {ast.unparse(n.test)[:80]}")
     return found
 
@@ -179,7 +190,9 @@ def test_the_detector_lets_numbers_and_labels_through(code: str) -> None:
 
 def test_known_offenders_are_still_offenders() -> None:
     for name in KNOWN:  # a fixed chapter leaves the list
-        assert findings((BOOK / name).read_text(encoding="utf-8")), f"{name}: drop it from KNOWN"
+        assert findings((BOOK / name).read_text(encoding="utf-8")), (
+            f"{name}: drop it from KNOWN"
+        )
 
 
 #: Chapters with cells that only glue but show their code, and how many (may only fall).
@@ -190,14 +203,18 @@ def glue_only_cells_shown(source: str) -> int:
     """Cells whose every statement is a ``glue(...)`` call, not tagged ``remove-input``."""
     count = 0
     for cell in CELL.findall(source):
-        header, _, body = cell.partition("\n---\n") if cell.startswith("---") else ("", "", cell)
+        header, _, body = (
+            cell.partition("\n---\n") if cell.startswith("---") else ("", "", cell)
+        )
         tags = (
             header
             + "\n"
             + "\n".join(line for line in body.splitlines() if line.startswith(":tags:"))
         )
         code = "\n".join(
-            line for line in body.splitlines() if not line.lstrip().startswith(("%", "!", ":"))
+            line
+            for line in body.splitlines()
+            if not line.lstrip().startswith(("%", "!", ":"))
         )
         try:
             statements = ast.parse(code).body

@@ -76,7 +76,12 @@ def test_population_sweep_matches_runs_trained_one_by_one() -> None:
     )
 
     def table(result):  # everything but the wall-clock time
-        return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows]
+        return [
+            {k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows
+        ]
 
     assert table(together) == table(alone)
-    assert len(together.rows) == 6 and together.points == [{"gamma": 0.9}, {"gamma": 0.99}]
+    assert len(together.rows) == 6 and together.points == [
+        {"gamma": 0.9},
+        {"gamma": 0.99},
+    ]

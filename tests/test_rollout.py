@@ -22,7 +22,9 @@ def test_episode_records_every_step() -> None:
     ep = run_episode(env, _always_right(), np.random.default_rng(0), seed=0)
     assert ep.length == 5 and ep.total_reward == 5.0
     assert ep.observations.shape == (5, 2) and ep.observations.dtype == np.float64
-    np.testing.assert_array_equal(ep.observations[:, 0], [0, 1, 2, 3, 4])  # s_t before a_t
+    np.testing.assert_array_equal(
+        ep.observations[:, 0], [0, 1, 2, 3, 4]
+    )  # s_t before a_t
     np.testing.assert_array_equal(ep.actions, np.ones(5))
     assert ep.terminated and not ep.truncated
 
@@ -37,12 +39,18 @@ def test_step_cap_truncates() -> None:
     assert ep.length == 50 and ep.truncated  # the registered time limit
 
 
-@pytest.mark.parametrize(("env_id", "what", "step"),
-                         [("test/CorridorNaNObs-v0", "observation", 2),
-                          ("test/CorridorInfReward-v0", "reward", 3)])
+@pytest.mark.parametrize(
+    ("env_id", "what", "step"),
+    [
+        ("test/CorridorNaNObs-v0", "observation", 2),
+        ("test/CorridorInfReward-v0", "reward", 3),
+    ],
+)
 def test_non_finite_values_name_the_step(env_id: str, what: str, step: int) -> None:
     env = make_env(env_id)
-    with pytest.raises(ValueError, match=f"non-finite {what} at step {step} of episode 4"):
+    with pytest.raises(
+        ValueError, match=f"non-finite {what} at step {step} of episode 4"
+    ):
         run_episode(env, _always_right(), np.random.default_rng(0), episode=4)
 
 
@@ -62,8 +70,12 @@ def _coin() -> BernoulliPolicy:
     return policy
 
 
-@pytest.mark.parametrize(("n", "M"), [(7, 3), (3, 3), (2, 5)], ids=["n>M", "n=M", "n<M"])
-def test_collect_episodes_masks_reset_steps_and_returns_exactly_n(n: int, M: int) -> None:
+@pytest.mark.parametrize(
+    ("n", "M"), [(7, 3), (3, 3), (2, 5)], ids=["n>M", "n=M", "n<M"]
+)
+def test_collect_episodes_masks_reset_steps_and_returns_exactly_n(
+    n: int, M: int
+) -> None:
     envs = make_vec_env("test/Corridor-v0", M)
     episodes = collect_episodes(envs, _coin(), np.random.default_rng(0), n, seed=0)
     assert len(episodes) == n
@@ -92,19 +104,35 @@ def _ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(cdf_a - cdf_b)))
 
 
-def test_sequential_and_vectorised_collection_have_the_same_length_distribution() -> None:
+def test_sequential_and_vectorised_collection_have_the_same_length_distribution() -> (
+    None
+):
     """Episodes are assigned when they start, so short ones are not over-sampled."""
-    policy = BernoulliPolicy(4, 16, np.random.default_rng(3))  # a fixed, untrained policy
+    policy = BernoulliPolicy(
+        4, 16, np.random.default_rng(3)
+    )  # a fixed, untrained policy
     n = 600
     env = gym.make("CartPole-v1")
     rng = np.random.default_rng(1)
-    seq = np.array([run_episode(env, policy, rng, seed=0 if i == 0 else None).length
-                    for i in range(n)])
+    seq = np.array(
+        [
+            run_episode(env, policy, rng, seed=0 if i == 0 else None).length
+            for i in range(n)
+        ]
+    )
     envs = make_vec_env("CartPole-v1", 8)
     rng = np.random.default_rng(2)
-    vec = np.concatenate([[e.length for e in collect_episodes(envs, policy, rng, 5,
-                                                               seed=0 if b == 0 else None)]
-                          for b in range(n // 5)])
+    vec = np.concatenate(
+        [
+            [
+                e.length
+                for e in collect_episodes(
+                    envs, policy, rng, 5, seed=0 if b == 0 else None
+                )
+            ]
+            for b in range(n // 5)
+        ]
+    )
     # two-sample Kolmogorov–Smirnov at the 0.1% level
     critical = 1.95 * np.sqrt(2 / n)
     assert _ks_statistic(seq, vec) < critical
@@ -125,13 +153,27 @@ def test_sequential_and_vectorised_collection_give_the_same_expected_gradient() 
 
     env = gym.make("CartPole-v1")
     rng = np.random.default_rng(4)
-    seq = np.array([projected([run_episode(env, policy, rng, seed=0 if b == 0 and k == 0
-                                           else None) for k in range(5)])
-                    for b in range(batches)])
+    seq = np.array(
+        [
+            projected(
+                [
+                    run_episode(env, policy, rng, seed=0 if b == 0 and k == 0 else None)
+                    for k in range(5)
+                ]
+            )
+            for b in range(batches)
+        ]
+    )
     envs = make_vec_env("CartPole-v1", 5)
     rng = np.random.default_rng(5)
-    vec = np.array([projected(collect_episodes(envs, policy, rng, 5, seed=0 if b == 0 else None))
-                    for b in range(batches)])
+    vec = np.array(
+        [
+            projected(
+                collect_episodes(envs, policy, rng, 5, seed=0 if b == 0 else None)
+            )
+            for b in range(batches)
+        ]
+    )
     se = np.sqrt(seq.var(axis=0) / batches + vec.var(axis=0) / batches)
     z = np.abs(seq.mean(axis=0) - vec.mean(axis=0)) / se
     assert np.all(z < 4), z

@@ -106,8 +106,16 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
         ({"scores": []}, ValueError, r"scores must have shape"),
         ({"scores": [1.0], "confidence": 1.0}, ValueError, "confidence must be in"),
         ({"scores": [1.0], "n_boot": 0}, ValueError, "n_boot must be >= 1, got 0"),
-        ({"scores": [1.0], "statistic": "mode"}, ValueError, "statistic must be one of"),
-        ({"scores": [1.0], "rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
+        (
+            {"scores": [1.0], "statistic": "mode"},
+            ValueError,
+            "statistic must be one of",
+        ),
+        (
+            {"scores": [1.0], "rng": 0},
+            TypeError,
+            "rng must be a numpy.random.Generator",
+        ),
     ],
     ids=["nan", "empty", "confidence", "n_boot", "statistic", "rng"],
 )
@@ -128,7 +136,11 @@ def test_bootstrap_bad_input(kwargs: dict, error: type, match: str) -> None:
         ([1, 2, 3], [2, 2], 0.5),  # pairs: <,<,=,=,>,> → (0+0+½+½+1+1)/6
         ([1], [1], 0.5),
         ([2, 5], [1, 3, 6], 3 / 6),  # 2>1; 5>1, 5>3 → 3 wins of 6
-        ([[1, 0], [2, 0]], [[0, 1], [0, 1]], 0.5),  # task 1: always better, task 2: never
+        (
+            [[1, 0], [2, 0]],
+            [[0, 1], [0, 1]],
+            0.5,
+        ),  # task 1: always better, task 2: never
     ],
     ids=["better", "worse", "ties", "equal", "uneven", "two-tasks"],
 )
@@ -139,7 +151,9 @@ def test_probability_of_improvement_hand_computed(x, y, expected: float) -> None
 def test_probability_of_improvement_lower_is_better_flips() -> None:
     x, y = [10, 20, 30], [15, 25, 35]
     p = probability_of_improvement(x, y)
-    assert probability_of_improvement(x, y, higher_is_better=False) == pytest.approx(1 - p)
+    assert probability_of_improvement(x, y, higher_is_better=False) == pytest.approx(
+        1 - p
+    )
 
 
 def test_probability_of_improvement_ci() -> None:
@@ -149,7 +163,9 @@ def test_probability_of_improvement_ci() -> None:
     assert est.value == probability_of_improvement(x, y)
     assert 0.0 <= est.low <= est.value <= est.high <= 1.0
     assert est == probability_of_improvement_ci(x, y, rng=rng(5), n_boot=500)
-    same = probability_of_improvement_ci([1.0, 1.0], [1.0, 1.0, 1.0], rng=rng(), n_boot=50)
+    same = probability_of_improvement_ci(
+        [1.0, 1.0], [1.0, 1.0, 1.0], rng=rng(), n_boot=50
+    )
     assert (same.value, same.low, same.high) == (0.5, 0.5, 0.5)
 
 
@@ -160,7 +176,9 @@ def test_probability_of_improvement_ci_does_not_depend_on_memory_chunks(
 
     x, y = rng(3).normal(size=(10, 2)), rng(4).normal(size=(12, 2))
     whole = probability_of_improvement_ci(x, y, rng=rng(5), n_boot=301)
-    monkeypatch.setattr(reinforce.stats, "_MAX_PAIRS", 10 * 12 * 2 * 7)  # chunks of 7 resamples
+    monkeypatch.setattr(
+        reinforce.stats, "_MAX_PAIRS", 10 * 12 * 2 * 7
+    )  # chunks of 7 resamples
     assert probability_of_improvement_ci(x, y, rng=rng(5), n_boot=301) == whole
 
 
@@ -172,7 +190,9 @@ def test_probability_of_improvement_needs_matching_tasks() -> None:
 # ---------------------------------------------------------------- censored episodes-to-solve
 
 
-def naive_kaplan_meier(t: np.ndarray, solved: np.ndarray) -> tuple[list[float], list[float]]:
+def naive_kaplan_meier(
+    t: np.ndarray, solved: np.ndarray
+) -> tuple[list[float], list[float]]:
     """The product-limit estimator, one event time at a time (an independent reference)."""
     times, fractions, surv = [], [], 1.0
     for tj in sorted(set(t[solved].tolist())):
@@ -193,7 +213,9 @@ def test_kaplan_meier_hand_computed() -> None:
 
 
 def test_kaplan_meier_without_censoring_is_the_fraction_solved() -> None:
-    t, F = kaplan_meier([5, 5, 9, np.nan, np.nan], [5, 5, 9, 20, 20])  # unsolved at the horizon
+    t, F = kaplan_meier(
+        [5, 5, 9, np.nan, np.nan], [5, 5, 9, 20, 20]
+    )  # unsolved at the horizon
     np.testing.assert_array_equal(t, [5, 9])
     np.testing.assert_allclose(F, [2 / 5, 3 / 5])
 
@@ -210,7 +232,9 @@ def test_kaplan_meier_matches_the_naive_reference() -> None:
     solved = solve <= episodes
     solved_at = np.where(solved, solve, np.nan)
     t, F = kaplan_meier(solved_at, episodes)
-    ref_t, ref_F = naive_kaplan_meier(np.where(solved, solve, episodes).astype(float), solved)
+    ref_t, ref_F = naive_kaplan_meier(
+        np.where(solved, solve, episodes).astype(float), solved
+    )
     np.testing.assert_array_equal(t, ref_t)
     np.testing.assert_allclose(F, ref_F)
 
@@ -225,7 +249,9 @@ def test_kaplan_meier_matches_the_naive_reference() -> None:
     ],
     ids=["censored-run", "odd", "even", "half-solved"],
 )
-def test_median_episodes_to_solve_hand_computed(solved_at, episodes, expected: float) -> None:
+def test_median_episodes_to_solve_hand_computed(
+    solved_at, episodes, expected: float
+) -> None:
     st = median_episodes_to_solve(solved_at, episodes)
     assert st.median == expected and not st.censored
     assert np.isnan(st.low) and np.isnan(st.high)
@@ -239,8 +265,12 @@ def test_median_is_censored_when_most_runs_never_solve() -> None:
 
 
 def test_median_episodes_to_solve_bootstrap_ci() -> None:
-    st = median_episodes_to_solve([10, 20, None, 40], [10, 20, 30, 40], rng=rng(), n_boot=1000)
-    assert st.low == 10.0 and st.high == np.inf  # some resamples are mostly the censored run
+    st = median_episodes_to_solve(
+        [10, 20, None, 40], [10, 20, 30, 40], rng=rng(), n_boot=1000
+    )
+    assert (
+        st.low == 10.0 and st.high == np.inf
+    )  # some resamples are mostly the censored run
     assert str(st) == "20 [10, >40] (3/4 solved)"
     all_solved = median_episodes_to_solve([7, 7, 7], [9, 9, 9], rng=rng(), n_boot=100)
     assert (all_solved.median, all_solved.low, all_solved.high) == (7.0, 7.0, 7.0)
@@ -253,7 +283,9 @@ def test_median_episodes_to_solve_matches_the_naive_reference() -> None:
         episodes = g.integers(5, 30, size=n)
         solve = g.integers(1, 40, size=n)
         solved = solve <= episodes
-        ref_t, ref_F = naive_kaplan_meier(np.where(solved, solve, episodes).astype(float), solved)
+        ref_t, ref_F = naive_kaplan_meier(
+            np.where(solved, solve, episodes).astype(float), solved
+        )
         reached = [tj for tj, f in zip(ref_t, ref_F, strict=True) if f >= 0.5 - 1e-12]
         expected = reached[0] if reached else np.inf
         got = median_episodes_to_solve(np.where(solved, solve, np.nan), episodes).median
@@ -299,7 +331,9 @@ def test_wilson_matches_newcombe_1998(k: int, n: int, low: float, high: float) -
 def test_wilson_at_the_ends_has_width_and_exact_bounds() -> None:
     z2 = 1.959963984540054**2
     none, every = wilson(0, 20), wilson(20, 20)
-    assert none.low == 0.0 and none.high == pytest.approx(z2 / (20 + z2))  # hand: z²/(n+z²)
+    assert none.low == 0.0 and none.high == pytest.approx(
+        z2 / (20 + z2)
+    )  # hand: z²/(n+z²)
     assert every.high == 1.0 and every.low == pytest.approx(20 / (20 + z2))
     with pytest.raises(ValueError, match="successes must be <= n = 3, got 4"):
         wilson(4, 3)
@@ -309,7 +343,9 @@ def test_wilson_at_the_ends_has_width_and_exact_bounds() -> None:
 
 def test_holm_hand_computed() -> None:
     # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> monotone
-    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(
+        holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02]
+    )
     np.testing.assert_allclose(holm([0.5, 0.9]), [1.0, 1.0])  # capped at 1
     assert holm([0.02])[0] == 0.02  # one test: unchanged
     with pytest.raises(ValueError, match="p_values"):
@@ -317,7 +353,10 @@ def test_holm_hand_computed() -> None:
 
 
 def test_compare_does_not_collapse_under_complete_separation() -> None:
-    fast, slow = np.arange(6.0), np.arange(6.0) + 100  # every fast run beats every slow one
+    fast, slow = (
+        np.arange(6.0),
+        np.arange(6.0) + 100,
+    )  # every fast run beats every slow one
     c = compare(fast, slow, rng=rng(), higher_is_better=False)
     assert c.p_better.value == 1.0
     assert 0.5 < c.p_better.low < 0.9 and c.p_better.high == 1.0  # wide, not a point
@@ -337,7 +376,12 @@ def test_newcombe_interval_solves_its_defining_equation() -> None:
     half_n = (n + m) / 2
 
     def excess(t: float) -> float:
-        v = t * (1 - t) * (1 + (half_n - 1) * ((1 - t) / (2 - t) + t / (1 + t))) / (n * m)
+        v = (
+            t
+            * (1 - t)
+            * (1 + (half_n - 1) * ((1 - t) / (2 - t) + t / (1 + t)))
+            / (n * m)
+        )
         return (theta - t) ** 2 - z * z * v
 
     grid = np.linspace(0, 1, 200_001)

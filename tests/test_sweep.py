@@ -89,14 +89,18 @@ def test_bad_grid_is_rejected(grid: dict, match: str) -> None:
 
 
 def test_bad_values_are_rejected_before_anything_runs(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"point gamma=1.5, seed 0: gamma must be in \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"point gamma=1.5, seed 0: gamma must be in \[0, 1\]"
+    ):
         sweep(BASE, {"gamma": [0.99, 1.5]}, 2, out=tmp_path / "s", progress=False)
     assert not (tmp_path / "s").exists()
     with pytest.raises(ValueError, match="seeds must be >= 1, got 0"):
         sweep(BASE, GRID, 0, progress=False)
     with pytest.raises(ValueError, match="seeds must not repeat"):
         sweep(BASE, GRID, [1, 1], progress=False)
-    with pytest.raises(ValueError, match="n_jobs must be a non-zero integer or None, got 0"):
+    with pytest.raises(
+        ValueError, match="n_jobs must be a non-zero integer or None, got 0"
+    ):
         sweep(BASE, GRID, 2, n_jobs=0, progress=False)
 
 
@@ -118,10 +122,15 @@ def test_one_row_per_config_and_seed_in_grid_order(reference: SweepResult) -> No
     ]
     for row in r.rows:
         config = r.configs[row["run_id"]]
-        assert (config.gamma, config.batch_size, config.seed) == (row["gamma"],
-                                                                  row["batch_size"], row["seed"])
+        assert (config.gamma, config.batch_size, config.seed) == (
+            row["gamma"],
+            row["batch_size"],
+            row["seed"],
+        )
         history = train(config)  # each row is exactly what train() gives for its config
-        assert row["episodes"] == 25 and row["error"] is None and row["solved_at"] is None
+        assert (
+            row["episodes"] == 25 and row["error"] is None and row["solved_at"] is None
+        )
         assert row["env_steps"] == history.env_steps
         assert row["final_rolling_mean"] == history.rolling_mean()[-1]
         np.testing.assert_array_equal(r.returns[row["run_id"]], history.returns)
@@ -138,7 +147,9 @@ def test_frame_and_selections(reference: SweepResult) -> None:
     assert [c.size for c in reference.curves(point)] == [25, 25, 25]
     assert reference.solve_time(point).censored
     assert SweepResult.label(point) == "gamma=0.99, batch_size=5"
-    agg = reference.aggregate("final_rolling_mean", rng=np.random.default_rng(0), n_boot=100)
+    agg = reference.aggregate(
+        "final_rolling_mean", rng=np.random.default_rng(0), n_boot=100
+    )
     assert [p for p, _ in agg] == reference.points
     with pytest.raises(ValueError, match="not grid parameters: \\['lr'\\]"):
         reference.select({"lr": 1e-3})
@@ -154,33 +165,44 @@ def test_frame_and_selections(reference: SweepResult) -> None:
     [(2, "loky"), (3, "loky"), (2, "threading")],
     ids=["loky-2", "loky-3", "threading-2"],
 )
-def test_same_table_whatever_the_jobs_or_backend(reference: SweepResult, n_jobs: int,
-                                                 backend: str) -> None:
-    assert_same_results(sweep(BASE, GRID, 3, n_jobs=n_jobs, backend=backend, progress=False),
-                        reference)
+def test_same_table_whatever_the_jobs_or_backend(
+    reference: SweepResult, n_jobs: int, backend: str
+) -> None:
+    assert_same_results(
+        sweep(BASE, GRID, 3, n_jobs=n_jobs, backend=backend, progress=False), reference
+    )
 
 
 @pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A real Dask cluster on loopback: a scheduler and two workers, threads in-process."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       host="127.0.0.1", protocol="tcp", dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp",
+        dashboard_address=None,
+    )
     try:
         yield cluster
     finally:
         cluster.close()
 
 
-def test_same_table_on_a_dask_cluster(reference: SweepResult, dask_cluster: Any) -> None:
+def test_same_table_on_a_dask_cluster(
+    reference: SweepResult, dask_cluster: Any
+) -> None:
     address = dask_cluster.scheduler_address
     assert address.startswith("tcp://127.0.0.1:")
     on_dask = sweep(BASE, GRID, 3, scheduler=address, progress=False)
     assert_same_results(on_dask, reference)
 
 
-def test_dask_with_a_client_and_files(reference: SweepResult, dask_cluster: Any,
-                                      tmp_path: Path) -> None:
+def test_dask_with_a_client_and_files(
+    reference: SweepResult, dask_cluster: Any, tmp_path: Path
+) -> None:
     from distributed import Client
 
     with Client(dask_cluster) as client:
@@ -201,11 +223,24 @@ def flaky_train(config: Config) -> History:
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    r = sweep(BASE, {"gamma": [0.95, 0.99]}, 3, n_jobs=1, train_fn=flaky_train, out=tmp_path,
-              progress=False)
+    r = sweep(
+        BASE,
+        {"gamma": [0.95, 0.99]},
+        3,
+        n_jobs=1,
+        train_fn=flaky_train,
+        out=tmp_path,
+        progress=False,
+    )
     errors = [row["error"] for row in r.rows]
-    assert errors == [None, "RuntimeError: boom at gamma=0.95", None,
-                      None, "RuntimeError: boom at gamma=0.99", None]
+    assert errors == [
+        None,
+        "RuntimeError: boom at gamma=0.95",
+        None,
+        None,
+        "RuntimeError: boom at gamma=0.99",
+        None,
+    ]
     failed = [row for row in r.rows if row["error"]]
     assert all(row[m] is None for row in failed for m in METRICS if m != "error")
     assert len(r.select()) == 4 and len(r.select(errors=True)) == 6
@@ -215,14 +250,23 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None
 
     # resuming retries the failed runs only
     computed: list[int] = []
-    again = sweep(BASE, {"gamma": [0.95, 0.99]}, 3, n_jobs=1, out=tmp_path, progress=False,
-                  callback=lambda row: computed.append(row["seed"]))
+    again = sweep(
+        BASE,
+        {"gamma": [0.95, 0.99]},
+        3,
+        n_jobs=1,
+        out=tmp_path,
+        progress=False,
+        callback=lambda row: computed.append(row["seed"]),
+    )
     assert computed == [1, 1] and again.computed == 2
     assert all(row["error"] is None for row in again.rows)
 
 
 def test_a_failing_run_in_a_worker_process(tmp_path: Path) -> None:
-    r = sweep(BASE, {"env_id": ["CartPole-v1", "NoSuchEnv-v0"]}, 2, n_jobs=2, progress=False)
+    r = sweep(
+        BASE, {"env_id": ["CartPole-v1", "NoSuchEnv-v0"]}, 2, n_jobs=2, progress=False
+    )
     assert [row["error"] is None for row in r.rows] == [True, True, False, False]
     assert "not a registered Gymnasium environment" in r.rows[2]["error"]
 
@@ -230,7 +274,9 @@ def test_a_failing_run_in_a_worker_process(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- resume and Ctrl-C
 
 
-def test_resume_computes_only_the_missing_runs(reference: SweepResult, tmp_path: Path) -> None:
+def test_resume_computes_only_the_missing_runs(
+    reference: SweepResult, tmp_path: Path
+) -> None:
     first = sweep(BASE, GRID, 2, n_jobs=2, out=tmp_path, progress=False)
     assert first.computed == 8
     more = sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, progress=False)  # one more seed
@@ -240,7 +286,12 @@ def test_resume_computes_only_the_missing_runs(reference: SweepResult, tmp_path:
         row["run_id"] for row in reference.rows
     ]
     assert sweep(BASE, GRID, 3, out=tmp_path, progress=False).computed == 0
-    assert sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, fresh=True, progress=False).computed == 12
+    assert (
+        sweep(
+            BASE, GRID, 3, n_jobs=2, out=tmp_path, fresh=True, progress=False
+        ).computed
+        == 12
+    )
     assert_same_results(load_sweep(tmp_path), reference)
 
 
@@ -248,8 +299,12 @@ def test_resume_ignores_an_unreadable_run_file(tmp_path: Path) -> None:
     r = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
     bad = tmp_path / "runs" / f"{r.rows[0]['run_id']}.npz"
     bad.write_bytes(b"half a file")
-    with pytest.warns(SweepWarning, match=f"{bad}: not a readable run file.*recomputed"):
-        again = sweep(BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
+    with pytest.warns(
+        SweepWarning, match=f"{bad}: not a readable run file.*recomputed"
+    ):
+        again = sweep(
+            BASE, {"gamma": [0.99]}, 2, n_jobs=1, out=tmp_path, progress=False
+        )
     assert again.computed == 1
     assert comparable(again) == comparable(r)
 
@@ -266,10 +321,13 @@ class Interrupt:
             raise KeyboardInterrupt
 
 
-def test_ctrl_c_keeps_finished_rows_and_resume_completes(reference: SweepResult,
-                                                         tmp_path: Path) -> None:
+def test_ctrl_c_keeps_finished_rows_and_resume_completes(
+    reference: SweepResult, tmp_path: Path
+) -> None:
     with pytest.raises(KeyboardInterrupt):
-        sweep(BASE, GRID, 3, n_jobs=1, out=tmp_path, progress=False, callback=Interrupt(5))
+        sweep(
+            BASE, GRID, 3, n_jobs=1, out=tmp_path, progress=False, callback=Interrupt(5)
+        )
     kept = read_csv(tmp_path / "results.csv")
     assert len(kept) == 5 and len(list((tmp_path / "runs").glob("*.npz"))) == 5
     partial = load_sweep(tmp_path)
@@ -281,8 +339,16 @@ def test_ctrl_c_keeps_finished_rows_and_resume_completes(reference: SweepResult,
 
 
 def test_ctrl_c_can_be_caught(tmp_path: Path) -> None:
-    r = sweep(BASE, GRID, 3, n_jobs=2, out=tmp_path, progress=False, catch_interrupt=True,
-              callback=Interrupt(3))
+    r = sweep(
+        BASE,
+        GRID,
+        3,
+        n_jobs=2,
+        out=tmp_path,
+        progress=False,
+        catch_interrupt=True,
+        callback=Interrupt(3),
+    )
     assert r.interrupted and len(r.rows) == len(read_csv(tmp_path / "results.csv"))
     assert 3 <= len(r.rows) < 12
 
@@ -291,13 +357,25 @@ def test_ctrl_c_can_be_caught(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reinforce", "sweep", *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "reinforce", "sweep", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_parse_grid() -> None:
-    assert parse_grid(["gamma=0.95,0.99", "batch-size=5, 10", "env=CartPole-v1",
-                       "max_steps=none,100", "stop-when-solved=true,no"]) == {
+    assert parse_grid(
+        [
+            "gamma=0.95,0.99",
+            "batch-size=5, 10",
+            "env=CartPole-v1",
+            "max_steps=none,100",
+            "stop-when-solved=true,no",
+        ]
+    ) == {
         "gamma": [0.95, 0.99],
         "batch_size": [5, 10],
         "env_id": ["CartPole-v1"],
@@ -312,13 +390,19 @@ def test_parse_grid() -> None:
         (["--grid", "gama=0.9"], "unknown hyperparameter 'gama'"),
         (["--grid", "gamma=abc"], "--grid gamma: cannot parse 'abc' as float"),
         (["--grid", "batch-size=2.5"], "--grid batch_size: cannot parse '2.5' as int"),
-        (["--grid", "gamma=0.9,1.5"], "grid point gamma=1.5, seed 0: gamma must be in [0, 1]"),
+        (
+            ["--grid", "gamma=0.9,1.5"],
+            "grid point gamma=1.5, seed 0: gamma must be in [0, 1]",
+        ),
         (["--grid", "optimizer=sgd,lion"], "optimizer must be one of"),
         (["--grid", "gamma"], "--grid 'gamma': expected NAME=V1,V2,..."),
         (["--grid", "gamma=0.9,"], "with no empty value"),
         (["--grid", "seed=1,2"], "seed is not a grid parameter; use --seeds N"),
         (["--grid", "gamma=0.9", "--grid", "gamma=0.99"], "gamma given twice"),
-        (["--grid", "env=NoSuchEnv-v0"], "'NoSuchEnv-v0' is not a registered Gymnasium"),
+        (
+            ["--grid", "env=NoSuchEnv-v0"],
+            "'NoSuchEnv-v0' is not a registered Gymnasium",
+        ),
         (["--seeds", "0"], "--seeds must be >= 1, got 0"),
         (["--jobs", "0"], "--jobs must be between 1 and"),
         (["--jobs", "100000"], "--jobs must be between 1 and"),
@@ -326,8 +410,24 @@ def test_parse_grid() -> None:
         (["--lr", "-1"], "lr must be finite and > 0"),
         (["--preset", "nope"], "preset must be one of"),
     ],
-    ids=["unknown", "float", "int", "rejected", "choice", "no-values", "empty-value", "seed",
-         "twice", "env", "seeds", "jobs", "jobs-huge", "seeds-huge", "base", "preset"],
+    ids=[
+        "unknown",
+        "float",
+        "int",
+        "rejected",
+        "choice",
+        "no-values",
+        "empty-value",
+        "seed",
+        "twice",
+        "env",
+        "seeds",
+        "jobs",
+        "jobs-huge",
+        "seeds-huge",
+        "base",
+        "preset",
+    ],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
@@ -359,18 +459,40 @@ def test_cli_sweep_writes_table_and_plot_then_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    args = ("--grid", "gamma=0.95,0.99", "--seeds", "2", "--jobs", "2", "--max-episodes", "20",
-            "--hidden", "16", "--out", str(out), "--quiet")
+    args = (
+        "--grid",
+        "gamma=0.95,0.99",
+        "--seeds",
+        "2",
+        "--jobs",
+        "2",
+        "--max-episodes",
+        "20",
+        "--hidden",
+        "16",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     res = run_cli(*args)
     assert res.returncode == 0, res.stderr
     assert "gamma=0.95: 2 runs" in res.stdout and "4 runs (4 new)" in res.stdout
     rows = read_csv(out / "results.csv")
-    assert [(r["gamma"], r["seed"]) for r in rows] == [("0.95", "0"), ("0.95", "1"),
-                                                       ("0.99", "0"), ("0.99", "1")]
+    assert [(r["gamma"], r["seed"]) for r in rows] == [
+        ("0.95", "0"),
+        ("0.95", "1"),
+        ("0.99", "0"),
+        ("0.99", "1"),
+    ]
     assert all(r["episodes"] == "20" and r["error"] == "" for r in rows)
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
-    api = sweep(Config(max_episodes=20, hidden=16), {"gamma": [0.95, 0.99]}, 2, n_jobs=1,
-                progress=False)
+    api = sweep(
+        Config(max_episodes=20, hidden=16),
+        {"gamma": [0.95, 0.99]},
+        2,
+        n_jobs=1,
+        progress=False,
+    )
     assert [r["run_id"] for r in rows] == [r["run_id"] for r in api.rows]
     assert [int(r["env_steps"]) for r in rows] == [r["env_steps"] for r in api.rows]
 
@@ -384,17 +506,37 @@ def test_cli_ctrl_c_keeps_the_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     # two quick runs finish; two long ones are still going when Ctrl-C comes
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reinforce", "sweep", "--grid", "max-episodes=10,100000",
-         "--seeds", "2", "--jobs", "2", "--out", str(out), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "reinforce",
+            "sweep",
+            "--grid",
+            "max-episodes=10,100000",
+            "--seeds",
+            "2",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if (out / "results.csv").is_file() and len(read_csv(out / "results.csv")) >= 2:
+            if (out / "results.csv").is_file() and len(
+                read_csv(out / "results.csv")
+            ) >= 2:
                 break
             time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+        os.killpg(
+            proc.pid, signal.SIGINT
+        )  # as a terminal's Ctrl-C: the whole process group
         _, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -404,7 +546,9 @@ def test_cli_ctrl_c_keeps_the_finished_runs(tmp_path: Path) -> None:
     assert "interrupted: kept 2 finished runs" in stderr and "Traceback" not in stderr
     rows = read_csv(out / "results.csv")
     assert [(r["max_episodes"], r["seed"], r["episodes"]) for r in rows] == [
-        ("10", "0", "10"), ("10", "1", "10")]
+        ("10", "0", "10"),
+        ("10", "1", "10"),
+    ]
     assert len(list((out / "runs").glob("*.npz"))) == 2
 
 
@@ -412,30 +556,69 @@ def test_numpy_values_and_seeds_are_accepted(tmp_path: Path) -> None:
     grid = {"gamma": np.array([0.95, 0.99]), "hidden": [np.int64(8)]}
     r = sweep(BASE, grid, np.arange(2), n_jobs=1, out=tmp_path, progress=False)
     assert [(row["gamma"], row["hidden"], row["seed"]) for row in r.rows] == [
-        (0.95, 8, 0), (0.95, 8, 1), (0.99, 8, 0), (0.99, 8, 1)]
+        (0.95, 8, 0),
+        (0.95, 8, 1),
+        (0.99, 8, 0),
+        (0.99, 8, 1),
+    ]
     assert all(type(row["hidden"]) is int for row in r.rows)
     assert comparable(load_sweep(tmp_path)) == comparable(r)
 
 
-def test_cli_on_a_dask_cluster(dask_cluster: Any, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_on_a_dask_cluster(
+    dask_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    args = ["sweep", "--grid", "gamma=0.95,0.99", "--seeds", "2", "--max-episodes", "20",
-            "--hidden", "16", "--quiet"]
-    assert main([*args, "--dask-scheduler", dask_cluster.scheduler_address,
-                 "--out", str(out)]) == 0
+    args = [
+        "sweep",
+        "--grid",
+        "gamma=0.95,0.99",
+        "--seeds",
+        "2",
+        "--max-episodes",
+        "20",
+        "--hidden",
+        "16",
+        "--quiet",
+    ]
+    assert (
+        main(
+            [
+                *args,
+                "--dask-scheduler",
+                dask_cluster.scheduler_address,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert main([*args, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
     capsys.readouterr()
-    on_dask, local = read_csv(out / "results.csv"), read_csv(tmp_path / "local" / "results.csv")
+    on_dask, local = (
+        read_csv(out / "results.csv"),
+        read_csv(tmp_path / "local" / "results.csv"),
+    )
     for row in on_dask + local:
         del row["wall_seconds"]
     assert on_dask == local and len(on_dask) == 4
 
 
-def test_cli_bad_dask_address_is_one_line(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["sweep", "--dask-scheduler", "nonsense", "--out", str(tmp_path / "o"),
-                   "--max-episodes", "5", "--quiet"])
+def test_cli_bad_dask_address_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            "sweep",
+            "--dask-scheduler",
+            "nonsense",
+            "--out",
+            str(tmp_path / "o"),
+            "--max-episodes",
+            "5",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("reinforce: --dask-scheduler 'nonsense': ")
     assert err.count("\n") == 1 and not (tmp_path / "o").exists()
@@ -462,21 +645,44 @@ def test_a_different_sweep_in_out_is_refused(tmp_path: Path) -> None:
     for grid, base, match in [
         ({"gamma": [0.95]}, BASE, r"other gamma values \(without \[0.99\]\)"),
         ({"lr": [1e-3]}, BASE, r"another grid \(gamma -> lr\)"),
-        ({"gamma": [0.95, 0.99]}, BASE.replace(hidden=8), r"another base config \(hidden: 16"),
+        (
+            {"gamma": [0.95, 0.99]},
+            BASE.replace(hidden=8),
+            r"another base config \(hidden: 16",
+        ),
     ]:
         with pytest.raises(ValueError, match=f"holds a different sweep.*{match}"):
             sweep(base, grid, 2, n_jobs=1, out=tmp_path, exclusive=True, progress=False)
         assert (tmp_path / "results.csv").read_text() == before
-    r = sweep(BASE, {"lr": [1e-3]}, 1, n_jobs=1, out=tmp_path, fresh=True, exclusive=True,
-              progress=False)
+    r = sweep(
+        BASE,
+        {"lr": [1e-3]},
+        1,
+        n_jobs=1,
+        out=tmp_path,
+        fresh=True,
+        exclusive=True,
+        progress=False,
+    )
     assert r.computed == 1 and len(read_csv(tmp_path / "results.csv")) == 1
 
 
-def test_by_default_a_directory_is_a_cache_shared_by_different_sweeps(tmp_path: Path) -> None:
-    first = sweep(BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=1, out=tmp_path, progress=False)
-    other = sweep(BASE, {"batch_size": [3, 5]}, 2, n_jobs=1, out=tmp_path, progress=False)
-    assert other.computed == 2  # batch_size 5 with gamma 0.99 is the base: already there
-    assert len(read_csv(tmp_path / "results.csv")) == 4 and len(load_sweep(tmp_path).rows) == 4
+def test_by_default_a_directory_is_a_cache_shared_by_different_sweeps(
+    tmp_path: Path,
+) -> None:
+    first = sweep(
+        BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=1, out=tmp_path, progress=False
+    )
+    other = sweep(
+        BASE, {"batch_size": [3, 5]}, 2, n_jobs=1, out=tmp_path, progress=False
+    )
+    assert (
+        other.computed == 2
+    )  # batch_size 5 with gamma 0.99 is the base: already there
+    assert (
+        len(read_csv(tmp_path / "results.csv")) == 4
+        and len(load_sweep(tmp_path).rows) == 4
+    )
     assert len(list((tmp_path / "runs").glob("*.npz"))) == 6
     assert first.computed == 4
 
@@ -487,13 +693,27 @@ def test_two_sweeps_cannot_write_one_directory(tmp_path: Path) -> None:
     def second(row: dict[str, Any]) -> None:
         if not seen:
             with pytest.raises(ValueError, match="is in use by another sweep"):
-                sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False)
+                sweep(
+                    BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False
+                )
         seen.append(row["run_id"])
 
-    sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False, callback=second)
+    sweep(
+        BASE,
+        {"gamma": [0.95]},
+        2,
+        n_jobs=1,
+        out=tmp_path,
+        progress=False,
+        callback=second,
+    )
     assert len(seen) == 2 and len(read_csv(tmp_path / "results.csv")) == 2
-    assert sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False
-                 ).computed == 0  # the lock is released at the end
+    assert (
+        sweep(
+            BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False
+        ).computed
+        == 0
+    )  # the lock is released at the end
 
 
 @pytest.mark.parametrize(
@@ -504,28 +724,62 @@ def test_two_sweeps_cannot_write_one_directory(tmp_path: Path) -> None:
         ("[]", "sweep.json: expected"),
         ('{"base": {}, "grid": {}}', "sweep.json: 'seeds' missing"),
         ('{"base": {"lr": -1}, "grid": {}, "seeds": [0]}', "sweep.json: lr must be"),
-        ('{"base": {}, "grid": {"gamma": 0.9}, "seeds": [0]}', r"sweep.json: grid\['gamma'\]"),
+        (
+            '{"base": {}, "grid": {"gamma": 0.9}, "seeds": [0]}',
+            r"sweep.json: grid\['gamma'\]",
+        ),
         ('{"base": {}, "grid": {}, "seeds": ["a"]}', "sweep.json: seeds must be"),
     ],
     ids=["empty", "truncated", "list", "no-seeds", "bad-base", "bad-grid", "bad-seeds"],
 )
-def test_a_damaged_sweep_json_is_one_line_naming_it(tmp_path: Path, content: str, match: str,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_sweep_json_is_one_line_naming_it(
+    tmp_path: Path, content: str, match: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, progress=False)
     (tmp_path / "sweep.json").write_text(content)
     with pytest.raises(ValueError, match=match):
         load_sweep(tmp_path)
     with pytest.raises(ValueError, match=f"{match}.*pass fresh=True"):
-        sweep(BASE, {"gamma": [0.95]}, 1, n_jobs=1, out=tmp_path, exclusive=True,
-              progress=False)
-    status = main(["sweep", "--grid", "gamma=0.95", "--seeds", "1", "--max-episodes", "25",
-                   "--hidden", "16", "--jobs", "1", "--quiet", "--out", str(tmp_path)])
+        sweep(
+            BASE,
+            {"gamma": [0.95]},
+            1,
+            n_jobs=1,
+            out=tmp_path,
+            exclusive=True,
+            progress=False,
+        )
+    status = main(
+        [
+            "sweep",
+            "--grid",
+            "gamma=0.95",
+            "--seeds",
+            "1",
+            "--max-episodes",
+            "25",
+            "--hidden",
+            "16",
+            "--jobs",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
-    assert status == 2 and err.count("\n") == 1 and "sweep.json" in err and "--overwrite" in err
+    assert (
+        status == 2
+        and err.count("\n") == 1
+        and "sweep.json" in err
+        and "--overwrite" in err
+    )
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "other-config", "bad-row"])
-def test_a_damaged_run_file_is_recomputed_with_a_warning(tmp_path: Path, damage: str) -> None:
+def test_a_damaged_run_file_is_recomputed_with_a_warning(
+    tmp_path: Path, damage: str
+) -> None:
     first = sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False)
     path = tmp_path / "runs" / f"{first.rows[1]['run_id']}.npz"
     if damage == "truncated":
@@ -544,7 +798,9 @@ def test_a_damaged_run_file_is_recomputed_with_a_warning(tmp_path: Path, damage:
         partial = load_sweep(tmp_path)
     assert len(partial.rows) == 1
     with pytest.warns(SweepWarning):
-        again = sweep(BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False)
+        again = sweep(
+            BASE, {"gamma": [0.95]}, 2, n_jobs=1, out=tmp_path, progress=False
+        )
     assert again.computed == 1 and comparable(again) == comparable(first)
     assert comparable(load_sweep(tmp_path)) == comparable(first)  # no warning now
 
@@ -560,8 +816,13 @@ def test_workers_exit_when_their_parent_dies(tmp_path: Path) -> None:
         "    import time; time.sleep(600)\n"
         "sweep(Config(), {'gamma': [0.9, 0.99]}, 1, n_jobs=2, train_fn=slow, progress=False)\n"
     )
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.stdout is not None
     with proc.stdout:
         workers = [int(proc.stdout.readline()) for _ in range(2)]

@@ -39,7 +39,12 @@ def gaussian_scores() -> tuple[tuple[sp.Symbol, ...], sp.Expr, sp.Expr, sp.Expr]
     """(a, μ, ℓ), the log-density with σ = e^ℓ, and its derivatives in μ and ℓ."""
     a, mu, ell = sp.symbols("a mu ell", real=True)
     log_density = -((a - mu) ** 2) / (2 * sp.exp(2 * ell)) - ell - sp.log(2 * sp.pi) / 2
-    return (a, mu, ell), log_density, sp.diff(log_density, mu), sp.diff(log_density, ell)
+    return (
+        (a, mu, ell),
+        log_density,
+        sp.diff(log_density, mu),
+        sp.diff(log_density, ell),
+    )
 
 
 # ---------------------------------------------------------------- symbolic facts
@@ -87,7 +92,9 @@ def test_bernoulli_matches_package(seed):
     assert relative_error(symbolic, {"W2": package["W2"]}) < TOLERANCE
 
 
-@pytest.mark.parametrize(("K", "seed"), [(3, 0), (3, 1), (5, 2)], ids=["K=3-a", "K=3-b", "K=5"])
+@pytest.mark.parametrize(
+    ("K", "seed"), [(3, 0), (3, 1), (5, 2)], ids=["K=3-a", "K=3-b", "K=5"]
+)
 def test_categorical_matches_package(K, seed):
     rng = np.random.default_rng(seed)
     z, _, scores = softmax_scores(K)
@@ -100,16 +107,22 @@ def test_categorical_matches_package(K, seed):
     delta = w[:, None] * table[actions, :, np.arange(T)]  # (T, K)
     symbolic = {"b2": delta.sum(axis=0), "W2": delta.T @ h_t}
     package = policy.grad_log_prob(obs, actions, w)
-    assert relative_error(symbolic, {name: package[name] for name in symbolic}) < TOLERANCE
+    assert (
+        relative_error(symbolic, {name: package[name] for name in symbolic}) < TOLERANCE
+    )
 
 
-@pytest.mark.parametrize(("k", "seed"), [(1, 0), (2, 1), (3, 2)], ids=["k=1", "k=2", "k=3"])
+@pytest.mark.parametrize(
+    ("k", "seed"), [(1, 0), (2, 1), (3, 2)], ids=["k=1", "k=2", "k=3"]
+)
 def test_gaussian_matches_package(k, seed):
     rng = np.random.default_rng(seed)
     variables, _, score_mu, score_ell = gaussian_scores()
     mu_fn = sp.lambdify(variables, score_mu, "numpy")
     ell_fn = sp.lambdify(variables, score_ell, "numpy")
-    policy = GaussianPolicy(obs_dim=3, low=-np.ones(k), high=np.ones(k), hidden=HIDDEN, rng=rng)
+    policy = GaussianPolicy(
+        obs_dim=3, low=-np.ones(k), high=np.ones(k), hidden=HIDDEN, rng=rng
+    )
     policy.params["log_std"] = 0.5 * rng.standard_normal(k)
     obs, w = rng.standard_normal((T, 3)), rng.standard_normal(T)
     actions = policy.sample(obs, rng)  # (T, k)
@@ -117,10 +130,15 @@ def test_gaussian_matches_package(k, seed):
     log_std = policy.params["log_std"]
     delta_mu = w[:, None] * mu_fn(actions, mu_t, log_std)  # (T, k)
     delta_ell = w[:, None] * ell_fn(actions, mu_t, log_std)  # (T, k)
-    symbolic = {"b2": delta_mu.sum(axis=0), "W2": delta_mu.T @ h_t,
-                "log_std": delta_ell.sum(axis=0)}
+    symbolic = {
+        "b2": delta_mu.sum(axis=0),
+        "W2": delta_mu.T @ h_t,
+        "log_std": delta_ell.sum(axis=0),
+    }
     package = policy.grad_log_prob(obs, actions, w)
-    assert relative_error(symbolic, {name: package[name] for name in symbolic}) < TOLERANCE
+    assert (
+        relative_error(symbolic, {name: package[name] for name in symbolic}) < TOLERANCE
+    )
 
 
 def test_a_wrong_score_is_caught():
@@ -133,5 +151,9 @@ def test_a_wrong_score_is_caught():
     actions = policy.sample(obs, rng)
     z_t, h_t = policy.forward(obs)
     package = policy.grad_log_prob(obs, actions, w)
-    assert relative_error({"W2": h_t.T @ (w * wrong_fn(actions, z_t))},
-                          {"W2": package["W2"]}) > 0.5
+    assert (
+        relative_error(
+            {"W2": h_t.T @ (w * wrong_fn(actions, z_t))}, {"W2": package["W2"]}
+        )
+        > 0.5
+    )

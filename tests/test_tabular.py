@@ -46,10 +46,16 @@ def test_bandit_by_hand():
 def test_chain_mdp_layout():
     mdp = chain_mdp(n_states=4, slip=0.25, gamma=0.8)
     assert (mdp.n_states, mdp.n_actions, mdp.gamma) == (4, 2, 0.8)
-    np.testing.assert_allclose(mdp.P[1, 1], [0.25, 0.0, 0.75, 0.0])  # right, slipping left
-    np.testing.assert_allclose(mdp.P[0, 0], [0.75, 0.25, 0.0, 0.0])  # into the wall: stay
+    np.testing.assert_allclose(
+        mdp.P[1, 1], [0.25, 0.0, 0.75, 0.0]
+    )  # right, slipping left
+    np.testing.assert_allclose(
+        mdp.P[0, 0], [0.75, 0.25, 0.0, 0.0]
+    )  # into the wall: stay
     np.testing.assert_allclose(mdp.mu0, [0.0, 0.0, 1.0, 0.0])
-    assert mdp.R[0, 0] == 0.2 and mdp.R[3, 1] == 1.0 and mdp.R.sum() == pytest.approx(1.2)
+    assert (
+        mdp.R[0, 0] == 0.2 and mdp.R[3, 1] == 1.0 and mdp.R.sum() == pytest.approx(1.2)
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -60,7 +66,9 @@ def test_bellman_and_visitation(seed):
     pi = softmax_policy(rng.standard_normal((4, 3)))
     V, Q = policy_evaluation(mdp, pi)
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    np.testing.assert_allclose(V, (pi * mdp.R).sum(1) + mdp.gamma * P_pi @ V, atol=1e-12)
+    np.testing.assert_allclose(
+        V, (pi * mdp.R).sum(1) + mdp.gamma * P_pi @ V, atol=1e-12
+    )
     np.testing.assert_allclose(V, (pi * Q).sum(1), atol=1e-12)
     d = discounted_visitation(mdp, pi)
     series, row = np.zeros(4), mdp.mu0.copy()
@@ -92,19 +100,29 @@ def test_chain_gradient_matches_finite_differences():
     mdp = chain_mdp()
     params = {"theta": np.zeros((3, 2))}
     numeric = numerical_gradient(lambda: objective(mdp, params["theta"]), params)
-    assert relative_error({"theta": policy_gradient(mdp, params["theta"])}, numeric) < 1e-6
+    assert (
+        relative_error({"theta": policy_gradient(mdp, params["theta"])}, numeric) < 1e-6
+    )
 
 
 def test_tabular_policy_backprop_matches_finite_differences():
     rng = np.random.default_rng(5)
     policy = TabularSoftmaxPolicy(rng.standard_normal((4, 3)))
-    states, actions, w = rng.integers(0, 4, 20), rng.integers(0, 3, 20), rng.standard_normal(20)
+    states, actions, w = (
+        rng.integers(0, 4, 20),
+        rng.integers(0, 3, 20),
+        rng.standard_normal(20),
+    )
     obs = one_hot(states, 4)
     exact = policy.grad_log_prob(obs, actions, w)
-    numeric = numerical_gradient(lambda: w @ policy.log_prob(obs, actions), policy.params)
+    numeric = numerical_gradient(
+        lambda: w @ policy.log_prob(obs, actions), policy.params
+    )
     assert relative_error(exact, numeric) < 1e-8
-    np.testing.assert_allclose(np.exp(policy.log_prob(obs, actions)),
-                               softmax_policy(policy.params["theta"])[states, actions])
+    np.testing.assert_allclose(
+        np.exp(policy.log_prob(obs, actions)),
+        softmax_policy(policy.params["theta"])[states, actions],
+    )
 
 
 # ---------------------------------------------------------------- Monte Carlo
@@ -120,7 +138,9 @@ def test_monte_carlo_within_standard_errors():
     assert np.all(se > 0)
     assert np.all(np.abs(g.mean(axis=0) - policy_gradient(mdp, theta)) < 4 * se)
     returns = episodes.returns
-    assert abs(returns.mean() - objective(mdp, theta)) < 4 * returns.std() / np.sqrt(returns.size)
+    assert abs(returns.mean() - objective(mdp, theta)) < 4 * returns.std() / np.sqrt(
+        returns.size
+    )
 
 
 def test_episode_lengths_are_geometric():
@@ -131,21 +151,40 @@ def test_episode_lengths_are_geometric():
     # E[T] = 1 / (1 − γ) = 5, Var[T] = γ / (1 − γ)² = 20
     assert abs(T.mean() - 5.0) < 4 * np.sqrt(20.0 / T.size)
     assert np.all(episodes.rewards[~episodes.mask] == 0)
-    assert np.all(sample_episodes(chain_mdp(gamma=0.0), np.zeros((3, 2)), 50,
-                                  np.random.default_rng(0)).lengths == 1)
+    assert np.all(
+        sample_episodes(
+            chain_mdp(gamma=0.0), np.zeros((3, 2)), 50, np.random.default_rng(0)
+        ).lengths
+        == 1
+    )
 
 
 def test_estimates_equal_the_package_reinforce_gradient():
     """Σ_i ĝ_i is exactly reinforce_gradient(gamma=1, reward_to_go, no baseline)."""
-    mdp, rng = random_mdp(4, 3, gamma=0.8, rng=np.random.default_rng(1)), np.random.default_rng(2)
+    mdp, rng = (
+        random_mdp(4, 3, gamma=0.8, rng=np.random.default_rng(1)),
+        np.random.default_rng(2),
+    )
     theta = rng.standard_normal((4, 3))
     episodes = sample_episodes(mdp, theta, 64, rng)
-    package = reinforce_gradient(TabularSoftmaxPolicy(theta), episodes.to_episodes(), gamma=1.0,
-                                 credit="reward_to_go", baseline="none")
-    np.testing.assert_allclose(reinforce_estimates(episodes, theta).sum(axis=0),
-                               package["theta"], rtol=1e-12, atol=1e-12)
+    package = reinforce_gradient(
+        TabularSoftmaxPolicy(theta),
+        episodes.to_episodes(),
+        gamma=1.0,
+        credit="reward_to_go",
+        baseline="none",
+    )
+    np.testing.assert_allclose(
+        reinforce_estimates(episodes, theta).sum(axis=0),
+        package["theta"],
+        rtol=1e-12,
+        atol=1e-12,
+    )
     first = episodes.to_episodes()[0]
-    assert first.length == episodes.lengths[0] and first.observations.shape == (first.length, 4)
+    assert first.length == episodes.lengths[0] and first.observations.shape == (
+        first.length,
+        4,
+    )
 
 
 def test_sampling_is_deterministic_given_the_seed():
@@ -161,7 +200,9 @@ def test_sampling_is_deterministic_given_the_seed():
 def test_tabular_policy_samples_its_probabilities():
     theta = np.array([[0.0, 1.0, -1.0]])
     policy = TabularSoftmaxPolicy(theta)
-    draws = policy.sample(one_hot(np.zeros(20_000, dtype=np.int64), 1), np.random.default_rng(0))
+    draws = policy.sample(
+        one_hot(np.zeros(20_000, dtype=np.int64), 1), np.random.default_rng(0)
+    )
     freq = np.bincount(draws, minlength=3) / draws.size
     np.testing.assert_allclose(freq, softmax_policy(theta)[0], atol=0.015)
     assert policy.sample(np.array([1.0]), np.random.default_rng(0)) in (0, 1, 2)
@@ -195,8 +236,18 @@ def good() -> dict:
         ({"gamma": -0.1}, r"gamma must be in \[0, 1\), got -0\.1"),
         ({"gamma": float("nan")}, r"gamma must be in \[0, 1\), got nan"),
     ],
-    ids=["P-2d", "P-not-square", "R-shape", "R-nan", "mu0-shape", "mu0-sum", "mu0-negative",
-         "gamma-1", "gamma-negative", "gamma-nan"],
+    ids=[
+        "P-2d",
+        "P-not-square",
+        "R-shape",
+        "R-nan",
+        "mu0-shape",
+        "mu0-sum",
+        "mu0-negative",
+        "gamma-1",
+        "gamma-negative",
+        "gamma-nan",
+    ],
 )
 def test_bad_mdp(change, message):
     with pytest.raises(ValueError, match=message):
@@ -204,7 +255,9 @@ def test_bad_mdp(change, message):
 
 
 def test_a_gamma_that_is_not_a_number_is_a_type_error():
-    with pytest.raises(TypeError, match=r"gamma must be a number in \[0, 1\), got '0\.9'"):
+    with pytest.raises(
+        TypeError, match=r"gamma must be a number in \[0, 1\), got '0\.9'"
+    ):
         TabularMDP(**(good() | {"gamma": "0.9"}))
 
 
@@ -215,7 +268,9 @@ def test_bad_transition_rows_are_named():
         TabularMDP(**fields)
     fields = good()
     fields["P"][2, 1] = [1.2, -0.2, 0.0]
-    with pytest.raises(ValueError, match=r"P must be non-negative, got P\[2, 1, 1\] = -0\.2"):
+    with pytest.raises(
+        ValueError, match=r"P must be non-negative, got P\[2, 1, 1\] = -0\.2"
+    ):
         TabularMDP(**fields)
 
 
@@ -230,7 +285,9 @@ def test_mdp_arrays_are_copied_and_read_only():
 
 def test_bad_arguments():
     mdp = chain_mdp()
-    with pytest.raises(ValueError, match=r"theta must have shape \(3, 2\), got \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"theta must have shape \(3, 2\), got \(2, 3\)"
+    ):
         policy_gradient(mdp, np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"theta must be finite"):
         objective(mdp, np.full((3, 2), np.inf))
@@ -252,4 +309,6 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r"theta must have shape \(S, A\), got \(3,\)"):
         TabularSoftmaxPolicy(np.zeros(3))
     with pytest.raises(ValueError, match=r"actions must lie in \[0, 2\)"):
-        TabularSoftmaxPolicy(np.zeros((3, 2))).log_prob(one_hot(np.array([0]), 3), np.array([2]))
+        TabularSoftmaxPolicy(np.zeros((3, 2))).log_prob(
+            one_hot(np.array([0]), 3), np.array([2])
+        )

@@ -20,7 +20,13 @@ SHORT = Config(max_episodes=30, hidden=16)
 
 def test_defaults_are_the_posts_cartpole_v1_hyperparameters() -> None:
     c = Config()
-    assert (c.env_id, c.hidden, c.batch_size, c.lr, c.gamma) == ("CartPole-v1", 100, 5, 1e-3, 0.99)
+    assert (c.env_id, c.hidden, c.batch_size, c.lr, c.gamma) == (
+        "CartPole-v1",
+        100,
+        5,
+        1e-3,
+        0.99,
+    )
     assert (c.optimizer, c.decay_rate, c.eps) == ("rmsprop", 0.99, 1e-5)
     assert (c.credit, c.baseline) == ("reward_to_go", "standardize")
 
@@ -57,7 +63,9 @@ def test_config_is_frozen_and_round_trips() -> None:
         ("max_steps", 0, ValueError, "max_steps must be an integer >= 1 or None"),
     ],
 )
-def test_bad_config_values_name_the_field_and_value(field, value, error, message) -> None:
+def test_bad_config_values_name_the_field_and_value(
+    field, value, error, message
+) -> None:
     with pytest.raises(error, match=message):
         Config(**{field: value})
 
@@ -104,17 +112,23 @@ def test_callback_can_stop_training() -> None:
     assert h.episodes == 7 and seen == list(range(1, 8))
 
 
-def test_solved_at_is_the_first_episode_the_rolling_mean_reaches_the_threshold() -> None:
+def test_solved_at_is_the_first_episode_the_rolling_mean_reaches_the_threshold() -> (
+    None
+):
     h = History(config=Config(solved_window=3), threshold=10.0)
     for r in [5, 10, 14, 9, 20, 1]:
-        h.record(Episode(np.zeros((r, 4)), np.zeros(r, dtype=int), np.ones(r), True, False))
+        h.record(
+            Episode(np.zeros((r, 4)), np.zeros(r, dtype=int), np.ones(r), True, False)
+        )
     # rolling means over 3: 9.67 (ep 3), 11 (ep 4) -> solved at episode 4
     assert h.solved_at == 4
     np.testing.assert_allclose(h.rolling_mean(), [5, 7.5, 29 / 3, 11, 43 / 3, 10])
 
 
 def test_stop_when_solved_with_a_low_threshold() -> None:
-    h = train(SHORT.replace(solved_threshold=5.0, solved_window=5, stop_when_solved=True))
+    h = train(
+        SHORT.replace(solved_threshold=5.0, solved_window=5, stop_when_solved=True)
+    )
     assert h.solved_at == h.episodes == 5
 
 
@@ -129,7 +143,9 @@ def test_reinforce_gradient_equals_the_posts_per_episode_sum() -> None:
     # the post: per episode, discount, standardise, multiply the score, backprop, sum
     expected = policy.zeros_like_params()
     for e in episodes:
-        G = np.array([sum(0.9**k for k in range(e.length - t)) for t in range(e.length)])
+        G = np.array(
+            [sum(0.9**k for k in range(e.length - t)) for t in range(e.length)]
+        )
         A = (G - G.mean()) / G.std()
         z, h = policy.forward(e.observations)
         dz = (e.actions - 1 / (1 + np.exp(-z))) * A
@@ -147,7 +163,11 @@ def test_history_csv_and_summary(tmp_path) -> None:
     lines = (tmp_path / "h.csv").read_text().splitlines()
     assert lines[0] == "episode,length,return,rolling_mean" and len(lines) == 11
     s = h.summary()
-    assert s["episodes"] == 10 and s["solved_at_episode"] is None and s["env_steps"] == h.env_steps
+    assert (
+        s["episodes"] == 10
+        and s["solved_at_episode"] is None
+        and s["env_steps"] == h.env_steps
+    )
 
 
 def test_keyboard_interrupt_keeps_what_was_trained() -> None:
@@ -171,18 +191,24 @@ def test_other_action_spaces_train(env_id: str) -> None:
 def test_unlimited_env_needs_a_step_cap() -> None:
     with pytest.raises(ValueError, match="no time limit"):
         train(Config(env_id="test/CorridorNoLimit-v0", max_episodes=2))
-    h = train(Config(env_id="test/CorridorNoLimit-v0", max_episodes=2, max_steps=20, hidden=4))
+    h = train(
+        Config(env_id="test/CorridorNoLimit-v0", max_episodes=2, max_steps=20, hidden=4)
+    )
     assert h.episodes == 2
 
 
 def test_non_finite_observation_during_training_names_the_step() -> None:
-    with pytest.raises(ValueError, match="non-finite observation at step 2 of episode 1"):
+    with pytest.raises(
+        ValueError, match="non-finite observation at step 2 of episode 1"
+    ):
         train(Config(env_id="test/CorridorNaNObs-v0", max_episodes=2, hidden=4))
 
 
 def test_trailing_mean_by_hand():
     """Mean of the last `window` values, fewer at the start; empty stays empty."""
-    np.testing.assert_allclose(trailing_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])
+    np.testing.assert_allclose(
+        trailing_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0]
+    )
     np.testing.assert_allclose(trailing_mean([2.0, 4.0], 10), [2.0, 3.0])
     assert trailing_mean([], 3).shape == (0,)
 
@@ -195,7 +221,9 @@ def test_an_update_that_overflows_stops_training_and_keeps_the_last_finite_polic
     h = train(SHORT.replace(optimizer=optimizer, lr=1e308))
     assert h.diverged and h.updates == 0 and h.episodes == SHORT.batch_size
     assert h.summary()["diverged"] is True
-    untrained = train(SHORT.replace(max_episodes=SHORT.batch_size - 1)).policy  # no update
+    untrained = train(
+        SHORT.replace(max_episodes=SHORT.batch_size - 1)
+    ).policy  # no update
     assert h.policy is not None and untrained is not None
     for k, v in h.policy.params.items():
         np.testing.assert_array_equal(v, untrained.params[k])
@@ -207,9 +235,15 @@ def test_a_stable_run_does_not_diverge() -> None:
 
 
 def test_numpy_scalars_become_plain_python_values() -> None:
-    c = Config(seed=np.int64(8), hidden=np.int32(16), lr=np.float64(0.01),
-               gamma=np.float32(0.5), max_steps=np.int64(50), solved_threshold=np.float64(10),
-               stop_when_solved=np.bool_(True))
+    c = Config(
+        seed=np.int64(8),
+        hidden=np.int32(16),
+        lr=np.float64(0.01),
+        gamma=np.float32(0.5),
+        max_steps=np.int64(50),
+        solved_threshold=np.float64(10),
+        stop_when_solved=np.bool_(True),
+    )
     assert c.seed == 8 and type(c.seed) is int and type(c.hidden) is int
     assert type(c.lr) is float and type(c.gamma) is float and c.gamma == 0.5
     assert type(c.max_steps) is int and type(c.solved_threshold) is float
@@ -227,10 +261,25 @@ def test_numpy_scalars_become_plain_python_values() -> None:
         ("num_envs", 0, ValueError, "num_envs must be >= 1, got 0"),
         ("blame_window", 2.5, TypeError, "blame_window must be an integer, got 2.5"),
         ("value_l2", -1.0, ValueError, "value_l2 must be finite and >= 0, got -1.0"),
-        ("solved_threshold", float("inf"), ValueError, "solved_threshold must be a finite"),
-        ("stop_when_solved", 1, TypeError, "stop_when_solved must be True or False, got 1"),
+        (
+            "solved_threshold",
+            float("inf"),
+            ValueError,
+            "solved_threshold must be a finite",
+        ),
+        (
+            "stop_when_solved",
+            1,
+            TypeError,
+            "stop_when_solved must be True or False, got 1",
+        ),
         ("env_id", "", ValueError, "env_id must be a non-empty string"),
-        ("max_steps", 2.0, TypeError, "max_steps must be an integer >= 1 or None, got 2.0"),
+        (
+            "max_steps",
+            2.0,
+            TypeError,
+            "max_steps must be an integer >= 1 or None, got 2.0",
+        ),
     ],
 )
 def test_more_bad_config_values(field, value, error, message) -> None:

@@ -31,7 +31,9 @@ def episodes(n: int, seed: int, hidden: int = 8) -> tuple[BernoulliPolicy, list]
     rng = np.random.default_rng(seed)
     policy = BernoulliPolicy(obs_dim=4, hidden=hidden, rng=rng)
     env = make_env("CartPole-v1")
-    eps = [run_episode(env, policy, rng, seed=seed if k == 0 else None) for k in range(n)]
+    eps = [
+        run_episode(env, policy, rng, seed=seed if k == 0 else None) for k in range(n)
+    ]
     env.close()
     return policy, eps
 
@@ -83,7 +85,9 @@ def test_samples_match_reinforce_gradient_batch_by_batch() -> None:
     g = gradient_samples(policy, eps, 3, gamma=0.99, baseline="mean")
     assert g.shape == (2, policy.num_params())
     for k in range(2):
-        ref = reinforce_gradient(policy, eps[3 * k:3 * k + 3], gamma=0.99, baseline="mean")
+        ref = reinforce_gradient(
+            policy, eps[3 * k : 3 * k + 3], gamma=0.99, baseline="mean"
+        )
         np.testing.assert_allclose(g[k], flatten(ref))
     with pytest.raises(ValueError, match="multiple"):
         gradient_samples(policy, eps, 4, gamma=0.99, baseline="none")
@@ -94,8 +98,10 @@ def test_samples_match_reinforce_gradient_batch_by_batch() -> None:
 def test_fixed_baseline_of_zero_is_no_baseline() -> None:
     policy, eps = episodes(4, seed=1)
     zero = FixedBaseline(lambda s: np.zeros(len(s)))
-    np.testing.assert_allclose(gradient_samples(policy, eps, 2, gamma=0.99, baseline=zero),
-                               gradient_samples(policy, eps, 2, gamma=0.99, baseline="none"))
+    np.testing.assert_allclose(
+        gradient_samples(policy, eps, 2, gamma=0.99, baseline=zero),
+        gradient_samples(policy, eps, 2, gamma=0.99, baseline="none"),
+    )
     with pytest.raises(ValueError, match="shape"):
         zero_bad = FixedBaseline(lambda s: np.zeros(len(s) + 1))
         zero_bad.advantages([np.ones(2)], [np.zeros((2, 4))])
@@ -128,7 +134,9 @@ def test_baselines_unbiased_and_value_reduces_variance() -> None:
     value = gradient_samples(policy, test, 2, gamma=0.99, baseline=fixed)
     d = (none - value) @ np.random.default_rng(6).standard_normal(none.shape[1])  # (K,)
     assert abs(d.mean()) < 4 * d.std(ddof=1) / np.sqrt(d.size)
-    assert gradient_stats(value).total_variance < 0.8 * gradient_stats(none).total_variance
+    assert (
+        gradient_stats(value).total_variance < 0.8 * gradient_stats(none).total_variance
+    )
 
 
 def test_deterministic() -> None:
@@ -142,13 +150,17 @@ def test_variance_ratio_point_estimate_and_pairing() -> None:
     noise = rng.standard_normal((60, 4))
     a, b = 1.0 + 0.5 * noise, 1.0 + noise  # same batches, half the noise
     r = variance_ratio(a, b, rng=np.random.default_rng(0), n_boot=500)
-    assert r.value == pytest.approx(gradient_stats(a).total_variance
-                                    / gradient_stats(b).total_variance)
+    assert r.value == pytest.approx(
+        gradient_stats(a).total_variance / gradient_stats(b).total_variance
+    )
     assert r.value == pytest.approx(0.25)
-    assert r.low == pytest.approx(0.25) and r.high == pytest.approx(0.25)  # perfectly paired
+    assert r.low == pytest.approx(0.25) and r.high == pytest.approx(
+        0.25
+    )  # perfectly paired
     rel = variance_ratio(a, b, rng=np.random.default_rng(0), n_boot=500, relative=True)
-    assert rel.value == pytest.approx(gradient_stats(a).relative_variance
-                                      / gradient_stats(b).relative_variance)
+    assert rel.value == pytest.approx(
+        gradient_stats(a).relative_variance / gradient_stats(b).relative_variance
+    )
     assert rel.low <= rel.value <= rel.high
 
 
@@ -158,8 +170,10 @@ def test_variance_ratio_resamples_like_a_loop() -> None:
     a, b = rng.standard_normal((12, 3)) + 2.0, rng.standard_normal((12, 3)) * 2.0 + 1.0
     r = variance_ratio(a, b, rng=np.random.default_rng(1), n_boot=50)
     idx = np.random.default_rng(1).integers(0, 12, size=(50, 12))
-    ratios = [gradient_stats(a[i]).total_variance / gradient_stats(b[i]).total_variance
-              for i in idx]
+    ratios = [
+        gradient_stats(a[i]).total_variance / gradient_stats(b[i]).total_variance
+        for i in idx
+    ]
     low, high = np.quantile(ratios, [0.025, 0.975], method="inverted_cdf")
     assert (r.low, r.high) == pytest.approx((low, high))
 
@@ -171,4 +185,6 @@ def test_variance_ratio_bad_input() -> None:
     with pytest.raises(TypeError, match="Generator"):
         variance_ratio(SAMPLES, SAMPLES, rng=0)  # type: ignore[arg-type]
     const = np.ones((4, 2))
-    assert variance_ratio(SAMPLES, const, rng=rng).value == np.inf  # no noise to compare with
+    assert (
+        variance_ratio(SAMPLES, const, rng=rng).value == np.inf
+    )  # no noise to compare with
