@@ -5,30 +5,31 @@ practice chapters (discounting, standardisation, the blame window, hyperparamete
 in the Running experiments appendix follows the same rules. A chapter that departs from
 one says so in its text, with the reason.
 
-======================  =================================================================
-base configuration      :data:`BASE`: the ``fast`` preset (16 episodes per update played
-                        at once, Adam with step 0.06, returns standardised over the batch),
-                        stopped when solved. Each chapter changes one field of it.
+======================  ==============================================================
+base configuration      :data:`BASE`: the ``fast`` preset (16 episodes per update
+                        played at once, Adam with step 0.06, returns standardised over
+                        the batch), stopped when solved. Each chapter changes one field.
 solved                  Gymnasium's CartPole-v1 target: a mean return of at least
-                        :data:`SOLVED_THRESHOLD` (475) over the last :data:`SOLVED_WINDOW`
-                        (100) episodes.
+                        :data:`SOLVED_THRESHOLD` (475) over the last
+                        :data:`SOLVED_WINDOW` (100) episodes.
 budget                  :data:`MAX_EPISODES` (1,000) episodes per run, hence at most
                         :data:`MAX_ENV_STEPS` (500,000) environment steps; episodes and
                         environment steps to solve are both reported.
 seeds                   :data:`SEEDS_PER_CONDITION` (20) per condition, the
-                        :func:`reporting_seeds`; never fewer than :data:`MIN_SEEDS` (10),
-                        and then only where a chapter states the cost that forces it.
+                        :func:`reporting_seeds`; never fewer than :data:`MIN_SEEDS`
+                        (10), and then only where a chapter states the cost that
+                        forces it.
 tuning vs reporting     anything tuned (the presets' values, a chapter's learning-rate
                         grid) is tuned on :data:`TUNING_SEEDS` (0-999); results are
                         reported on :data:`REPORTING_SEEDS` (from 1000): disjoint sets.
 statistics              :data:`CONFIDENCE` (95 %) intervals; P(A better than B) with
                         Newcombe's interval and a permutation test
                         (:func:`reinforce.stats.compare`); solve rates with Wilson
-                        intervals; unsolved runs censored at the budget; Holm's correction
-                        when a chapter tests several settings at once.
-throughput              :func:`population_sweep`: the runs of a study trained together as
-                        populations, with the table of :func:`reinforce.sweep.sweep`.
-======================  =================================================================
+                        intervals; unsolved runs censored at the budget; Holm's
+                        correction when a chapter tests several settings at once.
+throughput              :func:`population_sweep`: the runs of a study trained together
+                        as populations, with the table of :func:`reinforce.sweep.sweep`.
+======================  ==============================================================
 
 Why this base and not the post's own settings (RMSProp, step 1e-3, batches of 5,
 per-episode standardisation): the post's setup needs some 3,000 episodes and half a
