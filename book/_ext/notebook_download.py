@@ -22,6 +22,7 @@ from typing import Any
 
 import jupytext
 import nbformat
+from notebook_readers import for_readers
 
 SOLUTION_START = re.compile(r"^```\{solution-start\}.*?^```[ \t]*\n?", re.M | re.S)
 SOLUTION_END = re.compile(r"^```\{solution-end\}.*?^```[ \t]*\n?", re.M | re.S)
@@ -58,13 +59,23 @@ def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def write_notebook(source: Path, target: Path, *, student: bool) -> None:
-    """The chapter ``source`` as an ``.ipynb`` at ``target`` (no outputs)."""
+def write_notebook(source: Path, target: Path, *, student: bool,
+                   browser: bool = False) -> None:
+    """The chapter ``source`` as an ``.ipynb`` at ``target`` (no outputs), converted for
+    notebook readers (``for_readers``); ``browser``: for the JupyterLite site."""
     nb = jupytext.read(source)
     if student:
         nb = strip_solutions(nb)
+    nb = for_readers(nb, source, browser=browser)
     target.parent.mkdir(parents=True, exist_ok=True)
-    jupytext.write(nb, target, fmt="ipynb")
+    tmp = target.with_name(f".{target.stem}.tmp.ipynb")
+    jupytext.write(nb, tmp, fmt="ipynb")
+    os.replace(tmp, target)
+
+
+def chapters(book: Path) -> list[Path]:
+    """The numbered chapters in ``book`` (the pages a notebook is made of)."""
+    return sorted(p for p in book.glob("[0-9][0-9]-*.md") if is_myst_notebook(p))
 
 
 def student_edition() -> bool:
