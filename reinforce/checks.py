@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-def is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> TypeGuard[int | np.integer[Any]]:
     """An ``int`` or NumPy integer, and not a ``bool``."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 

@@ -41,6 +41,8 @@ from typing import Any, ClassVar
 import numpy as np
 from gymnasium import spaces
 
+from .checks import integer
+
 __all__ = [
     "BernoulliPolicy",
     "CategoricalPolicy",
@@ -115,14 +117,6 @@ def as_batch(obs: np.ndarray, obs_dim: int, members: int | None = None) -> np.nd
 def _init_weight(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """randn / sqrt(fan_in), fan_in = the last axis: the post's ("Xavier") initialisation."""
     return rng.standard_normal(shape) / np.sqrt(shape[-1])
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    return int(value)
 
 
 def _one_or_many(obs: np.ndarray, values: Any) -> Any:
@@ -249,8 +243,8 @@ class BernoulliPolicy(Policy):
     kind = "bernoulli"
 
     def __init__(self, obs_dim: int, hidden: int, rng: np.random.Generator) -> None:
-        self.obs_dim = _check_positive_int("obs_dim", obs_dim)
-        self.hidden = _check_positive_int("hidden", hidden)
+        self.obs_dim = integer("obs_dim", obs_dim, low=1)
+        self.hidden = integer("hidden", hidden, low=1)
         self.params = {
             "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
             "W2": _init_weight(rng, (self.hidden,)),  # (H,): one output unit
@@ -331,9 +325,9 @@ class CategoricalPolicy(Policy):
     def __init__(
         self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator
     ):
-        self.obs_dim = _check_positive_int("obs_dim", obs_dim)
-        self.hidden = _check_positive_int("hidden", hidden)
-        self.n_actions = _check_positive_int("n_actions", n_actions)
+        self.obs_dim = integer("obs_dim", obs_dim, low=1)
+        self.hidden = integer("hidden", hidden, low=1)
+        self.n_actions = integer("n_actions", n_actions, low=1)
         if self.n_actions < 2:
             raise ValueError(f"n_actions must be >= 2, got {n_actions!r}")
         self.params = {
@@ -439,8 +433,8 @@ class GaussianPolicy(Policy):
         rng: np.random.Generator,
         init_log_std: float = 0.0,
     ) -> None:
-        self.obs_dim = _check_positive_int("obs_dim", obs_dim)
-        self.hidden = _check_positive_int("hidden", hidden)
+        self.obs_dim = integer("obs_dim", obs_dim, low=1)
+        self.hidden = integer("hidden", hidden, low=1)
         self.low = np.asarray(low, dtype=np.float64).reshape(-1)
         self.high = np.asarray(high, dtype=np.float64).reshape(-1)
         if self.low.shape != self.high.shape:

@@ -43,6 +43,7 @@ import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
 from .baselines import Baseline, make_baseline
+from .checks import integer
 from .config import Config
 from .envs import make_env
 from .history import History
@@ -528,10 +529,8 @@ def plan_populations(
     the speed. A sweep's run stage calls it and hands each chunk to
     :func:`train_population` on a worker.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
-        raise ValueError(f"max_size must be an integer >= 1, got {max_size!r}")
+    workers = integer("workers", workers, low=1)
+    max_size = integer("max_size", max_size, low=1)
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for i, config in enumerate(configs):
         groups.setdefault(structure_key(config), []).append(i)

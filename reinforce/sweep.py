@@ -59,8 +59,11 @@ from typing import Any
 import numpy as np
 
 from .checkpoint import atomic_write, read_json
+from .checks import is_integer
+from .config import Config
+from .history import History
 from .stats import Estimate, SolveTime, bootstrap_ci, median_episodes_to_solve
-from .train import Config, History, train
+from .train import train
 
 __all__ = [
     "METRICS",
@@ -150,7 +153,7 @@ def _dumps(value: Any, **kwargs: Any) -> str:
 def _seeds(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, np.ndarray):
         seeds = seeds.tolist()
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+    if is_integer(seeds):
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds!r}")
         return list(range(int(seeds)))
@@ -467,7 +470,7 @@ def _read_spec(path: Path) -> dict[str, Any]:
             raise ValueError(f"{path}: {key!r} missing or not a JSON {kind.__name__}")
     try:
         points = expand_grid(spec["grid"])
-        if any(isinstance(s, bool) or not isinstance(s, int) for s in spec["seeds"]):
+        if not all(is_integer(s) for s in spec["seeds"]):
             raise ValueError(f"seeds must be integers, got {spec['seeds']!r}")
         seeds = _seeds(spec["seeds"])
         plan(Config.from_dict(spec["base"]), points[:1], seeds[:1])
@@ -677,7 +680,7 @@ def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
 def _check_jobs(n_jobs: int | None, local: bool) -> None:
     if n_jobs is None:
         return
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+    if not is_integer(n_jobs) or n_jobs == 0:
         raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
     cores = os.cpu_count() or 1
     if local and not -cores <= n_jobs <= JOBS_PER_CORE * cores:

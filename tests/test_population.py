@@ -305,7 +305,7 @@ def test_plan_populations_groups_by_structure_and_feeds_every_worker() -> None:
     assert len(plan_populations(configs, workers=50)) == 8
     for chunk in plan_populations(configs, workers=3):
         check_population([configs[i] for i in chunk])  # one structure per chunk
-    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+    with pytest.raises(ValueError, match="workers must be >= 1"):
         plan_populations(configs, workers=0)
 
 

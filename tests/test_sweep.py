@@ -812,7 +812,7 @@ def test_workers_exit_when_their_parent_dies(tmp_path: Path) -> None:
         "from reinforce import Config\n"
         "from reinforce.sweep import sweep\n"
         "def slow(config):\n"
-        "    print(os.getpid(), flush=True)\n"
+        "    os.write(1, f'{os.getpid()}\\n'.encode())  # one write: lines never interleave\n"
         "    import time; time.sleep(600)\n"
         "sweep(Config(), {'gamma': [0.9, 0.99]}, 1, n_jobs=2, train_fn=slow, progress=False)\n"
     )
