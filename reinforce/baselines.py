@@ -15,8 +15,10 @@ episodes — their returns and observations — to one advantage array per episo
 ``"value"``              A_t = G_t − V(s_t), a learned state-value estimate
 =======================  ====================================================
 
-Strictly, the batch statistics depend on the batch's own actions, so "mean" and
-"standardize" are biased by O(1/T); the bias is small and the book measures it.
+Strictly, the batch statistics depend on the batch's own actions, so "mean",
+"standardize" and "standardize_batch" are not baselines in the sense of the theorem
+that makes baselines unbiased, and dividing by each episode's own spread reweights the
+episodes. The book measures the noise of each choice, not the size of this bias.
 """
 
 from __future__ import annotations
