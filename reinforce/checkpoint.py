@@ -28,7 +28,18 @@ import numpy as np
 from .envs import describe_space
 from .policies import Policy, policy_from_spec
 
-__all__ = ["atomic_write", "load_policy", "read_json", "save_policy"]
+__all__ = ["NPZ_ERRORS", "atomic_write", "load_policy", "read_json", "save_policy"]
+
+#: What reading a damaged, truncated or foreign ``.npz`` file can raise.
+NPZ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    MemoryError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
 
 FORMAT_VERSION = 1
 
@@ -129,15 +140,7 @@ def _read_params(npz: Path) -> dict[str, np.ndarray]:
                 raise ValueError("a single array, not an .npz archive")
             with data:
                 params = {k: data[k] for k in data.files}
-    except (
-        OSError,
-        ValueError,
-        EOFError,
-        KeyError,
-        MemoryError,
-        zipfile.BadZipFile,
-        zlib.error,
-    ) as err:
+    except NPZ_ERRORS as err:
         problem = (
             "empty file" if npz.stat().st_size == 0 else f"{err}".replace("\n", " ")
         )

@@ -115,10 +115,8 @@ class Config:
             ),
             "stop_when_solved": flag("stop_when_solved", self.stop_when_solved),
         }
-        for (
-            name,
-            value,
-        ) in valid.items():  # plain Python values: to_dict() is JSON-ready
+        # plain Python values: to_dict() is JSON-ready
+        for name, value in valid.items():
             object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> Config:

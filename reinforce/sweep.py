@@ -49,8 +49,6 @@ import signal
 import threading
 import time
 import warnings
-import zipfile
-import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from .checkpoint import atomic_write, read_json
+from .checkpoint import NPZ_ERRORS, atomic_write, read_json
 from .checks import is_integer
 from .config import Config
 from .history import History
@@ -401,16 +399,7 @@ def _read_run(path: Path, config: Config | None) -> Outcome:
                 row = json.loads(str(data["row"]))
                 saved_config = json.loads(str(data["config"]))
                 returns, lengths = data["returns"], data["lengths"]
-    except (
-        OSError,
-        ValueError,
-        EOFError,
-        KeyError,
-        MemoryError,
-        zipfile.BadZipFile,
-        zlib.error,
-        RecursionError,
-    ) as err:
+    except (*NPZ_ERRORS, RecursionError) as err:
         raise ValueError(
             f"not a readable run file ({err})".replace("\n", " ")
         ) from None
