@@ -49,7 +49,7 @@ from .envs import make_env
 from .history import History
 from .optim import make_optimizer
 from .policies import Policy, make_policy, stack_policies
-from .rollout import Episode
+from .rollout import Episode, split_episodes
 from .train import reinforce_gradient, seed_streams
 
 __all__ = [
@@ -297,23 +297,7 @@ class _Member:
         """The finished batch from its log entries, episodes in the order they started."""
         k = self.k
         X, A, R, S = (np.stack([e[i][e[0][k]] for e in log]) for i in range(1, 5))
-        episodes = []
-        for e in range(self.n):
-            j = self.env_of[e]
-            steps = np.flatnonzero(
-                S[:, j] == e
-            )  # (steps, M, ...) → this episode's steps
-            terminated, truncated = self.ended[e]
-            episodes.append(
-                Episode(
-                    observations=X[steps, j],
-                    actions=A[steps, j],
-                    rewards=R[steps, j],
-                    terminated=terminated,
-                    truncated=truncated,
-                )
-            )
-        return episodes
+        return split_episodes(X, A, R, S, self.env_of, self.ended, self.n)
 
 
 def _non_finite(what: str, member: _Member, step: int) -> ValueError:

@@ -9,6 +9,7 @@ means a time limit cut it short, which is not a failure.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,9 +174,27 @@ def collect_episodes(
             _finite(x[i], "observation", t, first_episode + int(slot[i]))
 
     # (steps, M, ...) each
-    X, A, R, S = np.stack(xs), np.stack(acts), np.stack(rews), np.stack(slots)
+    log = np.stack(xs), np.stack(acts), np.stack(rews), np.stack(slots)
+    return split_episodes(*log, env_of, ended, n_episodes)
+
+
+def split_episodes(
+    X: np.ndarray,
+    A: np.ndarray,
+    R: np.ndarray,
+    S: np.ndarray,
+    env_of: Mapping[int, int],
+    ended: dict[int, tuple[bool, bool]],
+    n: int,
+) -> list[Episode]:
+    """Cut a vector env's step log into episodes, in the order they started.
+
+    ``X``, ``A``, ``R`` (steps, M, ...) are what every sub-environment saw, did and got;
+    ``S`` (steps, M) the episode each was playing; episode k was played on sub-environment
+    ``env_of[k]`` and ended as ``ended[k]`` = (terminated, truncated), for k < ``n``.
+    """
     episodes = []
-    for k in range(n_episodes):
+    for k in range(n):
         i = env_of[k]
         steps = np.flatnonzero(S[:, i] == k)  # this episode's steps, in time order
         terminated, truncated = ended[k]
