@@ -14,13 +14,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book book-student notebooks test test-fast lint bench clean freeze
+.PHONY: help venv book book-student chapter notebooks test test-fast lint bench clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   run the whole test suite, including the strict book build"
 	@echo "make book-student  the book without solutions, into _build/student/_build/html"
 	@echo "make notebooks     one .ipynb per chapter (no outputs) in _build/notebooks"
+	@echo "make chapter CH=book/<file>.md  execute one chapter (no HTML), to check it quickly"
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make bench  speed benchmarks (not part of make test)"
@@ -42,6 +43,12 @@ CHROMIUM := /usr/bin/chromium
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
+
+# Execute one chapter on its own (no HTML), e.g. `make chapter CH=book/07-discounting.md`:
+# a quick check while writing; the strict book build remains the judge.
+chapter: $(STAMP)
+	@test -n "$(CH)" || { echo "usage: make chapter CH=book/<chapter>.md"; exit 2; }
+	$(BIN)/python book/_ext/run_chapter.py $(CH)
 
 # The same book with every exercise solution removed (book/_ext/student_build.py),
 # in _build/student/_build/html.
