@@ -23,6 +23,7 @@ from .config import Config
 from .credit import CREDITS, assign_credit, blame_window, reward_to_go, total_return
 from .dqn import DQNConfig, DQNHistory, QNetwork, ReplayBuffer, train_dqn
 from .envs import make_env, make_vec_env
+from .exercises import check
 from .gradcheck import numerical_gradient, relative_error
 from .history import History, RunHistory, trailing_mean
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer, RMSProp, make_optimizer
@@ -123,6 +124,7 @@ __all__ = [
     "bootstrap_ci",
     "cartpole_html",
     "chain_mdp",
+    "check",
     "collect_episodes",
     "discounted_visitation",
     "draw_cartpole",

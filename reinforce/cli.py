@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: default)",
     )
     _add_config_flags(p_sweep, skip=("seed",))
+    _add_check_parser(sub)
     return parser
 
 
@@ -893,6 +894,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_train(args)
         if args.command == "sweep":
             return _cmd_sweep(args)
+        if args.command == "check":
+            return _cmd_check(args)
         return _cmd_evaluate(args)
     except UsageError as err:
         message = str(err)
@@ -910,6 +913,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("reinforce: interrupted")
         return EXIT_INTERRUPTED
+
+
+# ---------------------------------------------------------------- check (exercises)
+
+
+def _add_check_parser(sub: Any) -> None:
+    p_check = sub.add_parser(
+        "check",
+        help="check your answer to an exercise against the reference",
+        description="Run the functions that FILE defines against the reference of "
+        "exercise LABEL on random inputs, and print the first case that differs. "
+        "Without FILE, print the functions the exercise asks for; without LABEL, "
+        "list the exercises. Exit status 0: every case agrees; 1: one differs.",
+    )
+    p_check.add_argument("label", nargs="?", help="the exercise, e.g. ex-rmsprop-1")
+    p_check.add_argument("file", nargs="?", help="a Python file defining the functions")
+    p_check.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="draw other random cases"
+    )
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import exercises
+
+    if args.label is None:
+        print("\n".join(exercises.labels()))
+        return 0
+    exercises.exercise(args.label)  # an unknown label: one line, status 2
+    if args.file is None:
+        print(exercises.describe(args.label))
+        return 0
+    functions = exercises.load_functions(args.label, args.file)
+    seed = exercises.SEED if args.seed is None else args.seed
+    if seed < 0:
+        raise UsageError(f"check: --seed must be a non-negative integer, got {seed}")
+    return 0 if exercises.check(args.label, *functions, seed=seed) else EXIT_FAILURE
 
 
 def _fail(message: str) -> None:
