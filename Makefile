@@ -14,13 +14,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book book-student chapter notebooks test test-fast lint bench clean freeze
+.PHONY: help venv book book-student chapter notebooks pdf pdf-student singlehtml test test-fast lint bench clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   run the whole test suite, including the strict book build"
 	@echo "make book-student  the book without solutions, into _build/student/_build/html"
 	@echo "make notebooks     one .ipynb per chapter (no outputs) in _build/notebooks"
+	@echo "make pdf           the whole book as one PDF, _build/pdf/reinforce-from-scratch.pdf"
+	@echo "make pdf-student   the same without solutions, _build/pdf/reinforce-from-scratch-student.pdf"
 	@echo "make chapter CH=book/<file>.md  execute one chapter (no HTML), to check it quickly"
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff (lint and format check) and mypy"
@@ -59,6 +61,33 @@ book-student: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python book/_ext/notebook_download.py _build/notebooks $(BOOK_DIR)/book/[0-9][0-9]-*.md
 
+# The PDF: a single-page HTML build printed by Debian's Chromium (book/_ext/print_pdf.py),
+# once MathJax has typeset it. Without --all, Sphinx reuses the doctrees of the last
+# `make book` (the executed chapters, in _build/.doctrees), so nothing runs twice; with no
+# earlier build it executes the book itself. The student PDF is printed from the same page
+# with every solution block removed, as the student build removes them.
+PDF_DIR := $(BOOK_DIR)/_build/pdf
+PDF_NAME := reinforce-from-scratch
+SINGLEHTML_FLAGS := --builder singlehtml -n -W --keep-going
+PDFTOPPM := /usr/bin/pdftoppm
+
+singlehtml: $(STAMP) $(CHROMIUM) $(PDFTOPPM)
+	$(BIN)/jupyter-book build $(BOOK_DIR) $(SINGLEHTML_FLAGS)
+
+pdf: singlehtml
+	$(BIN)/python book/_ext/print_pdf.py $(BOOK_DIR)/_build/singlehtml $(PDF_DIR)/$(PDF_NAME).pdf
+
+pdf-student: singlehtml
+	$(BIN)/python book/_ext/print_pdf.py $(BOOK_DIR)/_build/singlehtml $(PDF_DIR)/$(PDF_NAME)-student.pdf --student
+
+# The PDF test renders pages with poppler-utils (pdftoppm, pdftotext, pdfimages).
+$(PDFTOPPM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	else \
+	  echo "poppler-utils is missing. Install it with:  sudo apt-get install -y poppler-utils" >&2; exit 1; \
+	fi
+
 # The browser test drives Debian's Chromium; install it if it is missing.
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -67,7 +96,7 @@ $(CHROMIUM):
 	  echo "Chromium is missing. Install it with:  sudo apt-get install -y chromium" >&2; exit 1; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(PDFTOPPM)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
