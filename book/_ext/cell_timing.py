@@ -77,7 +77,8 @@ def start_timing(app: Sphinx) -> None:
     startup = build / ".ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
     (startup / "50-cell-times.py").write_text(STARTUP, encoding="utf-8")
-    times = build / TIMES
+    # the one-page build for the PDF (make pdf) reuses the chapters: it keeps its own file
+    times = build / (TIMES if app.builder.name == "html" else f"{app.builder.name}-{TIMES}")
     times.write_text("", encoding="utf-8")  # this build's cells only
     os.environ["IPYTHONDIR"] = str(build / ".ipython")  # inherited by every kernel
     os.environ["BOOK_CELL_TIMES"] = str(times)
