@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -307,6 +308,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 RIGHT = """
+import nbformat
 import numpy as np
 
 def rmsprop_step(theta, g, v, lr, rho, eps):
@@ -369,3 +371,17 @@ def test_cli_bad_input_is_one_line(
     assert res.returncode == 2
     assert message in res.stderr and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1
+
+
+def test_the_student_notebook_has_the_stub_and_no_solution(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import notebook_download
+
+    target = tmp_path / "06-rmsprop.ipynb"
+    notebook_download.write_notebook(BOOK / "06-rmsprop.md", target, student=True)
+    nb = nbformat.read(target, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    stubs = [c for c in code if 'check("ex-rmsprop-1", rmsprop_step)' in c.source]
+    assert len(stubs) == 1
+    assert "raise NotImplementedError" in stubs[0].source
+    assert not any("v = rho * v + (1 - rho) * g**2" in c.source for c in code)
