@@ -78,11 +78,11 @@ browser until you download the notebook. The first start takes about half a minu
 the browser loads Python and NumPy. The cell below installs the book's package,
 `reinforce`, from this site.
 
-**Light mode is on** (`reinforce.lite`): NumPy runs 15–25 times slower here than on a
-laptop, so a training run with the reference post's hyperparameters on CartPole-v1 uses
-the `fast` preset's batch, optimiser and step instead (it solves in about a tenth of the
-steps), and experiments over many seeds run at most three. Numbers therefore differ from
-the book's."""
+**Light mode is on** (`reinforce.lite`): NumPy runs many times slower here than on a
+laptop, so a `Config` with the reference post's hyperparameters on CartPole-v1 gets the
+`fast` preset's batch, vectorised environments, optimiser and step instead (it solves in
+about a tenth of the steps); the config a cell prints is the one that trains. Numbers
+therefore differ from the book's, and experiments over many seeds take minutes."""
 
 CANNOT_RUN = """\
 **This chapter cannot run in the browser.** It needs {what}, which Pyodide does not
