@@ -289,8 +289,8 @@ def for_readers(
             cell.source = GLUE_IMPORT.sub(GLUE_STAND_IN.rstrip(), cell.source)
         cells.append(cell)
     first = [new_markdown_cell(FIRST_CELL)]
-    if browser:
-        first.append(new_markdown_cell(BROWSER_CELL))
+    if browser:  # light mode is stated in the first cell
+        first = [new_markdown_cell(f"{FIRST_CELL}\n\n{BROWSER_CELL}")]
         what = needs_native(nb)
         if what:
             first.append(new_markdown_cell(CANNOT_RUN.format(what=what)))
