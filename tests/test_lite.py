@@ -4,7 +4,8 @@
 - every chapter converted for the JupyterLite site says light mode is on, installs the
   package, and (MuJoCo, Dask) says when it cannot run in the browser;
 - the package imports and trains under the site's own Pyodide (Python 3.12, NumPy 2.0)
-  in Node.js;
+  in Node.js, and every cell of the quick-win, policy-network, log-likelihood and
+  baselines chapters runs there in light mode;
 - the site ships Pyodide and every chapter, and every chapter page's launch button opens
   that chapter's notebook;
 - Chromium, offline (every host but 127.0.0.1 unresolvable, every other request sent
@@ -184,21 +185,44 @@ def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 NODE_RUNNER = r"""
+const fs = require("fs");
 const path = require("path");
 const [site, code] = process.argv.slice(1);
 const dist = path.join(site, "static", "pyodide");
 const { loadPyodide } = require(path.join(dist, "pyodide.js"));
 (async () => {
   const py = await loadPyodide({ indexURL: dist + path.sep });
-  await py.loadPackage(["numpy", "matplotlib", "joblib"], { messageCallback: () => {} });
-  py.FS.mkdirTree("/wheels");  // the site's pure-Python wheels, the package's among them
-  py.FS.mount(py.FS.filesystems.NODEFS, { root: path.join(site, "pypi") }, "/wheels");
-  py.runPython("import glob, sys; sys.path[:0] = sorted(glob.glob('/wheels/*.whl'))");
+  // every package of the site's lock (what the browser kernel may load), from the site
+  const lock = JSON.parse(fs.readFileSync(path.join(dist, "pyodide-lock.json"), "utf8"));
+  await py.loadPackage(Object.keys(lock.packages), { messageCallback: () => {} });
+  py.FS.mkdirTree("/site");
+  py.FS.mount(py.FS.filesystems.NODEFS, { root: site }, "/site");
+  // the site's pure-Python wheels, the package's among them, as the notebook installs them
+  py.runPython("import glob, sys; sys.path[:0] = sorted(glob.glob('/site/pypi/*.whl'))");
   py.runPython(code);
 })().catch((e) => { console.error(String(e)); process.exit(1); });
 """
 
-UNDER_PYODIDE = """
+
+def under_pyodide(site: Path, code: str, timeout: float) -> str:
+    """What ``code`` prints when run by the site's Pyodide in Node.js."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip(
+            "node is not installed: this test runs the site's Pyodide in Node.js"
+        )
+    proc = subprocess.run(
+        [node, "-e", NODE_RUNNER, str(site), code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc.stdout
+
+
+IMPORT_AND_TRAIN = """
 import sys, numpy, reinforce
 from reinforce import Config, lite, train
 print("python", "%d.%d" % sys.version_info[:2], "numpy", numpy.__version__, sys.platform)
@@ -214,24 +238,46 @@ print("solved_at", history.solved_at)
 def test_package_imports_and_trains_under_pyodide(built_html):
     """The site's Pyodide 0.27.7 (Python 3.12, NumPy 2.0.2) in Node.js: ``reinforce``
     imports from its wheel, light mode is on, and the quick win's run solves."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip(
-            "node is not installed: this test runs the site's Pyodide in Node.js"
-        )
-    proc = subprocess.run(
-        [node, "-e", NODE_RUNNER, str(built_html / "lite"), UNDER_PYODIDE],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    printed = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    out = under_pyodide(built_html / "lite", IMPORT_AND_TRAIN, timeout=600)
+    printed = dict(line.split(" ", 1) for line in out.splitlines())
     assert printed["python"].startswith("3.12 numpy 2.0.2 emscripten"), printed
     assert printed["light"] == "True"
     assert printed["batch_size"] == str(preset("fast").batch_size)
     assert printed["solved_at"].isdigit(), printed
+
+
+RUN_CHAPTER = """
+import json, os, time
+os.environ["MPLBACKEND"] = "Agg"  # no page to draw on in Node.js
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+nb = json.load(open("/site/files/%s.ipynb", encoding="utf-8"))
+start = time.monotonic()
+for i, cell in enumerate(nb["cells"]):
+    source = "".join(cell["source"])
+    if cell["cell_type"] != "code" or source.startswith("%%pip"):
+        continue  # (the install cell: the wheels are on sys.path already)
+    result = shell.run_cell(source, silent=True)
+    if not result.success:
+        raise SystemExit(f"cell {i} failed: {result.error_in_exec or result.error_before_exec!r}")
+print(f"CHAPTER_SECONDS {time.monotonic() - start:.0f}")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "chapter",
+    ["01-quick-win", "02-policy-network", "03-log-likelihood-trick", "05-baselines"],
+)
+def test_chapter_runs_under_pyodide(built_html, chapter):
+    """Every cell of the chapter's browser notebook, in light mode, under the site's
+    Pyodide in Node.js (IPython runs the cells, as the browser kernel does)."""
+    out = under_pyodide(built_html / "lite", RUN_CHAPTER % chapter, timeout=1200)
+    seconds = re.search(r"^CHAPTER_SECONDS (\d+)$", out, re.M)
+    assert seconds is not None, out[-3000:]
+    print(f"\n{chapter} under Pyodide (Node.js): {seconds.group(1)} s")
 
 
 # ---------------------------------------------------------------- the site
