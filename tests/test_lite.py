@@ -255,9 +255,11 @@ shell = InteractiveShell.instance()
 nb = json.load(open("/site/files/%s.ipynb", encoding="utf-8"))
 start = time.monotonic()
 for i, cell in enumerate(nb["cells"]):
-    source = "".join(cell["source"])
-    if cell["cell_type"] != "code" or source.startswith("%%pip"):
-        continue  # (the install cell: the wheels are on sys.path already)
+    if cell["cell_type"] != "code":
+        continue
+    # the install line: the wheels are on sys.path already (the rest of its cell runs)
+    lines = "".join(cell["source"]).splitlines()
+    source = "\n".join(line for line in lines if not line.startswith("%%pip"))
     result = shell.run_cell(source, silent=True)
     if not result.success:
         raise SystemExit(f"cell {i} failed: {result.error_in_exec or result.error_before_exec!r}")

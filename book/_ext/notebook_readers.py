@@ -82,7 +82,9 @@ the browser loads Python and NumPy. The cell below installs the book's package,
 laptop, so a `Config` with the reference post's hyperparameters on CartPole-v1 gets the
 `fast` preset's batch, vectorised environments, optimiser and step instead (it solves in
 about a tenth of the steps); the config a cell prints is the one that trains. Numbers
-therefore differ from the book's, and experiments over many seeds take minutes."""
+therefore differ from the book's, experiments over many seeds take minutes, and where a
+chapter compares settings, a check the book makes of its own runs (an `assert`) can fail
+here: the text describes the book's runs."""
 
 CANNOT_RUN = """\
 **This chapter cannot run in the browser.** It needs {what}, which Pyodide does not
