@@ -312,6 +312,21 @@ def test_site_ships_pyodide_and_every_chapter(built_html):
         assert (site / "files" / name).is_file(), name
 
 
+def test_site_wheels_are_the_pinned_environments_versions():
+    """The pure-Python wheels the site ships are the versions requirements.txt pins."""
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pinned = dict(
+        (normal(n), v) for n, v in (line.split("==") for line in lines if "==" in line)
+    )
+    for requirement in jupyterlite_build.PURE:
+        name, version = requirement.split("==")
+        assert pinned[normal(name)] == version, requirement
+
+
 def test_launch_url_is_relative_to_the_page():
     def pathto(
         target: str, resource: int
