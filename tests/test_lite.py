@@ -259,7 +259,7 @@ for i, cell in enumerate(nb["cells"]):
         continue
     # the install line: the wheels are on sys.path already (the rest of its cell runs)
     lines = "".join(cell["source"]).splitlines()
-    source = "\n".join(line for line in lines if not line.startswith("%%pip"))
+    source = "\\n".join(line for line in lines if not line.startswith("%%pip"))
     result = shell.run_cell(source, silent=True)
     if not result.success:
         raise SystemExit(f"cell {i} failed: {result.error_in_exec or result.error_before_exec!r}")
