@@ -14,11 +14,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book book-student chapter notebooks pdf pdf-student singlehtml test test-fast lint bench clean freeze
+.PHONY: help venv book lite book-student chapter notebooks pdf pdf-student singlehtml test test-fast lint bench clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   run the whole test suite, including the strict book build"
+	@echo "make lite   the JupyterLite site alone (chapters in the browser), into _build/html/lite"
 	@echo "make book-student  the book without solutions, into _build/student/_build/html"
 	@echo "make notebooks     one .ipynb per chapter (no outputs) in _build/notebooks"
 	@echo "make pdf           the whole book as one PDF, _build/pdf/reinforce-from-scratch.pdf"
@@ -45,6 +46,14 @@ CHROMIUM := /usr/bin/chromium
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
+	@if [ "$(BOOK_DIR)" = . ]; then $(MAKE) --no-print-directory lite; fi
+
+# The JupyterLite site (every chapter as a notebook run by Pyodide in the browser) into
+# _build/html/lite, from registry downloads pinned by version and sha256 and kept in
+# $(LITE_CACHE) (book/_ext/jupyterlite_build.py).
+LITE_CACHE ?= .lite-cache
+lite: $(STAMP)
+	$(BIN)/python book/_ext/jupyterlite_build.py _build/html/lite $(LITE_CACHE)
 
 # Execute one chapter on its own (no HTML), e.g. `make chapter CH=book/07-discounting.md`:
 # a quick check while writing; the strict book build remains the judge.
@@ -115,4 +124,4 @@ freeze: $(STAMP)
 	echo "-e ." >> requirements.txt
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache .lite-cache

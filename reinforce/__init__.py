@@ -1,5 +1,7 @@
 """REINFORCE from scratch: policy gradients written by hand in NumPy."""
 
+# first: light mode, and the Pyodide guard that lets Gymnasium import in a browser
+from . import lite  # noqa: F401
 from .animation import (
     CARTPOLE,
     INVERTED_PENDULUM,

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from . import lite
 from .baselines import BASELINES
 from .checks import (
     choice,
@@ -117,6 +118,9 @@ class Config:
         }
         # plain Python values: to_dict() is JSON-ready
         for name, value in valid.items():
+            object.__setattr__(self, name, value)
+        # in a web browser (reinforce.lite): the post's CartPole run becomes "fast"
+        for name, value in lite.light_fields(self).items():
             object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> Config:

@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from . import lite
 from .checkpoint import NPZ_ERRORS, atomic_write, read_json
 from .checks import is_integer
 from .config import Config
@@ -647,7 +648,8 @@ def _backend(backend: str | None, scheduler: Any) -> Iterator[None]:
     import joblib
 
     if scheduler is None:
-        backend = backend or "loky"
+        # in a web browser (Pyodide) there are no processes or threads: one at a time
+        backend = backend or ("sequential" if lite.BROWSER else "loky")
         options = {"initializer": _worker_init} if backend == "loky" else {}
         with joblib.parallel_config(backend=backend, **options):
             yield

@@ -356,9 +356,9 @@ class TabularEpisodes:
     """
 
     states: np.ndarray
-    """s_t, int64 (n, T_max)."""
+    """s_t, intp (n, T_max)."""
     actions: np.ndarray
-    """a_t, int64 (n, T_max)."""
+    """a_t, intp (n, T_max)."""
     rewards: np.ndarray
     """r_t = R[s_t, a_t], float64 (n, T_max); 0 in the padding."""
     lengths: np.ndarray
@@ -419,8 +419,9 @@ def sample_episodes(
         steps.append((idx, s, a))
         go_on = rng.random(idx.size) < mdp.gamma  # go on with probability γ
         idx, s = idx[go_on], _draw(mdp.P[s[go_on], a[go_on]], rng)
-    states = np.zeros((n, len(steps)), dtype=np.int64)  # (n, T_max), padded with 0
-    actions = np.zeros((n, len(steps)), dtype=np.int64)
+    # (n, T_max), padded with 0; intp, NumPy's index type (32 bits under WebAssembly)
+    states = np.zeros((n, len(steps)), dtype=np.intp)
+    actions = np.zeros((n, len(steps)), dtype=np.intp)
     for t, (i, s_t, a_t) in enumerate(steps):
         states[i, t], actions[i, t] = s_t, a_t
     lengths = np.bincount(np.concatenate([i for i, _, _ in steps]), minlength=n)  # (n,)

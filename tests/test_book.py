@@ -406,7 +406,7 @@ def browser():
 
 def site_pages(built_book: Path) -> list[str]:
     """Every HTML page of the site, as paths relative to its root."""
-    skip = {"_static", "_sources", "_images"}
+    skip = {"_static", "_sources", "_images", "lite"}  # lite: the JupyterLite app
     return sorted(
         p.relative_to(built_book).as_posix()
         for p in built_book.rglob("*.html")

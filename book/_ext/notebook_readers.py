@@ -78,11 +78,13 @@ browser until you download the notebook. The first start takes about half a minu
 the browser loads Python and NumPy. The cell below installs the book's package,
 `reinforce`, from this site.
 
-**Light mode is on** (`reinforce.lite`): NumPy runs 15–25 times slower here than on a
-laptop, so a training run with the reference post's hyperparameters on CartPole-v1 uses
-the `fast` preset's batch, optimiser and step instead (it solves in about a tenth of the
-steps), and experiments over many seeds run at most three. Numbers therefore differ from
-the book's."""
+**Light mode is on** (`reinforce.lite`): NumPy runs many times slower here than on a
+laptop, so a `Config` with the reference post's hyperparameters on CartPole-v1 gets the
+`fast` preset's batch, vectorised environments, optimiser and step instead (it solves in
+about a tenth of the steps); the config a cell prints is the one that trains. Numbers
+therefore differ from the book's, experiments over many seeds take minutes, and where a
+chapter compares settings, a check the book makes of its own runs (an `assert`) can fail
+here: the text describes the book's runs."""
 
 CANNOT_RUN = """\
 **This chapter cannot run in the browser.** It needs {what}, which Pyodide does not
@@ -289,8 +291,8 @@ def for_readers(
             cell.source = GLUE_IMPORT.sub(GLUE_STAND_IN.rstrip(), cell.source)
         cells.append(cell)
     first = [new_markdown_cell(FIRST_CELL)]
-    if browser:
-        first.append(new_markdown_cell(BROWSER_CELL))
+    if browser:  # light mode is stated in the first cell
+        first = [new_markdown_cell(f"{FIRST_CELL}\n\n{BROWSER_CELL}")]
         what = needs_native(nb)
         if what:
             first.append(new_markdown_cell(CANNOT_RUN.format(what=what)))
