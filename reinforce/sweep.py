@@ -3,22 +3,31 @@
 ::
 
     grid {gamma: [0.95, 0.99]} × seeds [0, 1, 2]
-        → 6 Configs → joblib (local processes, or a Dask cluster) → 6 rows
-                                                                  + 6 learning curves
+        → 6 Configs → populations of runs that share structure (plan_populations)
+        → joblib (local processes, or a Dask cluster) → 6 rows + 6 learning curves
 
 Every run is a pure function of its :class:`~reinforce.train.Config` (the seed is a
-field), so the table is the same whatever the number of jobs or the backend; only
-``wall_seconds`` differs. With ``out=DIR`` each run is written as soon as it finishes::
+field). By default the runs are trained as populations
+(:func:`reinforce.train_population`: the runs differing only in seed and per-member
+hyperparameters are one NumPy computation, at least one population per worker), and a
+member's history depends only on its own config, so each row is the run trained alone
+(:func:`train_alone`), bit for bit, whatever the number of jobs, the grouping or the
+backend; only ``wall_seconds`` differs. ``train_fn=train`` trains one run at a time
+instead (:func:`reinforce.train`'s histories, which use the random streams differently).
+With ``out=DIR`` each run is written as soon as it finishes (a population's runs when
+the population finishes)::
 
     DIR/sweep.json          the base config, the grid and the seeds
     DIR/results.csv         one row per finished run (rewritten as each run finishes)
-    DIR/runs/<run_id>.npz   its learning curve (returns, lengths) and its row
+    DIR/runs/<run_id>.npz   its learning curve (returns, lengths), its row, its config
+                            and its trainer ("population", or the train_fn's name)
 
-so Ctrl-C loses only the runs still going, and calling :func:`sweep` again with the
-same ``out`` resumes: a run whose file is there is loaded, not recomputed. The
-``run_id`` is a hash of the run's full Config; after changing the library's code,
-start afresh (``fresh=True``). A run that raises is recorded with its error (and
-retried on the next resume); the sweep goes on.
+so Ctrl-C loses only the runs (populations) still going, and calling :func:`sweep`
+again with the same ``out`` resumes: a run whose file is there, trained the same way,
+is loaded, not recomputed (a file without a trainer, written before populations, was
+trained by :func:`reinforce.train`). The ``run_id`` is a hash of the run's full Config;
+after changing the library's code, start afresh (``fresh=True``). A run that raises is
+recorded with its error (and retried on the next resume); the sweep goes on.
 
 Every file is written to a temporary name and renamed into place, so a kill at any
 instant leaves each file whole (old or new). A lock on ``DIR/.sweep.lock`` keeps a
