@@ -129,11 +129,13 @@ def population_sweep(
     seeds: Sequence[int],
     *,
     n_jobs: int | None = None,
+    **options: Any,
 ) -> SweepResult:
     """:func:`reinforce.sweep.sweep` of ``base`` over ``grid`` and ``seeds``, without a
     progress bar: every (grid point, seed) run trained by
     :func:`reinforce.train_population`, the runs grouped into populations, at least one
-    per worker (``n_jobs`` processes, None: one per core).
+    per worker (``n_jobs`` processes, None: one per core). Other keyword ``options``
+    (``out``, ``progress``, ...) go to ``sweep``.
 
     ``sweep`` itself trains populations by default; this name stays so that the
     chapters say what their runs are. A run's history depends only on its own config,
@@ -141,4 +143,7 @@ def population_sweep(
     :func:`reinforce.train`'s: the populations draw their environment resets from each
     run's own stream).
     """
-    return sweep(base, grid, list(seeds), n_jobs=n_jobs, progress=False)
+    if "train_fn" in options:
+        raise TypeError("population_sweep trains populations: call sweep for train_fn")
+    options.setdefault("progress", False)
+    return sweep(base, grid, list(seeds), n_jobs=n_jobs, **options)

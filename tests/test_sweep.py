@@ -686,10 +686,14 @@ def test_train_fn_train_gives_train_s_histories() -> None:
         np.testing.assert_array_equal(r.returns[row["run_id"]], history.returns)
 
 
-def test_population_sweep_is_sweep(reference: SweepResult) -> None:
+def test_population_sweep_is_sweep(reference: SweepResult, tmp_path: Path) -> None:
     from reinforce.protocol import population_sweep
 
     assert_same_results(population_sweep(BASE, GRID, [0, 1, 2], n_jobs=2), reference)
+    population_sweep(BASE, GRID, [0, 1, 2], n_jobs=1, out=tmp_path)  # options: sweep's
+    assert_same_results(load_sweep(tmp_path), reference)
+    with pytest.raises(TypeError, match="call sweep for train_fn"):
+        population_sweep(BASE, GRID, [0], train_fn=train)
 
 
 def test_resume_reuses_only_runs_trained_the_same_way(tmp_path: Path) -> None:
