@@ -1,6 +1,7 @@
 """Population benchmark: a multi-seed study as separate runs or as populations.
 
     python -m benchmarks.population [--seeds 20] [--presets fast default] [--workers 2]
+                                    [--repeats 1]
 
 For each preset the same study (``--seeds`` seeds, ``stop_when_solved``, a cap of
 ``--max-episodes``) is run three ways, each as a fresh Python process whose whole wall
