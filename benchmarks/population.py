@@ -4,7 +4,7 @@
                                     [--repeats 1]
 
 For each preset the same study (``--seeds`` seeds, ``stop_when_solved``, a cap of
-``--max-episodes``) is run three ways, each as a fresh Python process whose whole wall
+``--max-episodes``) is run four ways, each as a fresh Python process whose whole wall
 time is measured (interpreter start, imports and worker start-up included):
 
 ``train x N (joblib)``  one :func:`reinforce.train` per seed, joblib over the workers
