@@ -1,15 +1,18 @@
 """Population benchmark: a multi-seed study as separate runs or as populations.
 
     python -m benchmarks.population [--seeds 20] [--presets fast default] [--workers 2]
+                                    [--repeats 1]
 
 For each preset the same study (``--seeds`` seeds, ``stop_when_solved``, a cap of
-``--max-episodes``) is run three ways, each as a fresh Python process whose whole wall
+``--max-episodes``) is run four ways, each as a fresh Python process whose whole wall
 time is measured (interpreter start, imports and worker start-up included):
 
 ``train x N (joblib)``  one :func:`reinforce.train` per seed, joblib over the workers
 ``population``          one :func:`reinforce.train_population` of every seed
 ``populations x W``     the seeds split into W interleaved populations, one per worker
                         (forked: joblib's ``multiprocessing`` backend)
+``sweep (W jobs)``      :func:`reinforce.sweep.sweep` with W jobs, as a study is run in
+                        practice: it groups the seeds into populations itself (loky)
 
 The speed-up is the joblib study's wall time over the row's, measured in the same
 run. A study prints one JSON line per seed: ``{"seed", "solved_at", "episodes"}``.
@@ -20,13 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-WAYS = ("train x N (joblib)", "population", "populations x W")
+WAYS = ("train x N (joblib)", "population", "populations x W", "sweep (W jobs)")
 
 
 def _configs(preset_name: str, seeds: list[int], max_episodes: int) -> list[Any]:
@@ -65,6 +69,14 @@ def study(
         return list(Parallel(n_jobs=workers)(delayed(_train_one)(c) for c in configs))
     if way == WAYS[1]:
         return _population(configs)
+    if way == WAYS[3]:
+        from reinforce.sweep import sweep
+
+        result = sweep(configs[0], None, seeds, n_jobs=workers, progress=False)
+        return [
+            {k: row[k] for k in ("seed", "solved_at", "episodes")}
+            for row in result.rows
+        ]
     groups = [configs[i::workers] for i in range(workers) if configs[i::workers]]
     # forked workers start with the package already imported (the study is short)
     parts = Parallel(n_jobs=workers, backend="multiprocessing")(
@@ -112,24 +124,38 @@ def compare(
     max_episodes: int,
     workers: int,
     progress: bool = False,
+    repeats: int = 1,
 ) -> list[dict[str, Any]]:
-    """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up."""
+    """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up.
+
+    With ``repeats`` > 1 every way is timed that many times, the ways interleaved, and
+    the row gives the median wall time and the median of the per-repetition speed-ups
+    (each against the joblib study of the same repetition).
+    """
     rows = []
     for name in presets:
-        base = None
+        walls: dict[str, list[float]] = {way: [] for way in WAYS}
+        ratios: dict[str, list[float]] = {way: [] for way in WAYS}
+        results: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(repeats):
+            for way in WAYS:
+                wall, results[way] = timed_study(
+                    way, name, seeds, max_episodes, workers
+                )
+                walls[way].append(wall)
+                ratios[way].append(walls[WAYS[0]][-1] / wall)
         for way in WAYS:
-            wall, results = timed_study(way, name, seeds, max_episodes, workers)
             solved = sorted(
-                r["solved_at"] for r in results if r["solved_at"] is not None
+                r["solved_at"] for r in results[way] if r["solved_at"] is not None
             )
-            base = wall if base is None else base
             row = {
                 "preset": name,
                 "way": way.replace("W", str(workers)).replace("N", str(seeds)),
-                "wall_s": round(wall, 1),
-                "solved": f"{len(solved)}/{len(results)}",
+                "wall_s": round(statistics.median(walls[way]), 1),
+                "solved": f"{len(solved)}/{len(results[way])}",
                 "median_solved_at": solved[len(solved) // 2] if solved else None,
-                "speedup": round(base / wall, 2),
+                "speedup": round(statistics.median(ratios[way]), 2),
+                "speedups": [round(r, 2) for r in ratios[way]],
             }
             rows.append(row)
             if progress:
@@ -138,14 +164,18 @@ def compare(
 
 
 def to_markdown(rows: list[dict[str, Any]]) -> str:
+    many = any(len(r.get("speedups", ())) > 1 for r in rows)
     head = (
         "| preset | way | wall s | seeds solved | median episodes to solve | speed-up |"
     )
     lines = [head, "|---|---|---:|---:|---:|---:|"]
+    if many:
+        lines = [head + " speed-up per repetition |", lines[1] + "---|"]
     for r in rows:
         lines.append(
             f"| {r['preset']} | {r['way']} | {r['wall_s']} | {r['solved']} | "
             f"{r['median_solved_at']} | {r['speedup']}x |"
+            + (f" {', '.join(map(str, r['speedups']))} |" if many else "")
         )
     return "\n".join(lines)
 
@@ -158,11 +188,14 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["fast", "default"])
     parser.add_argument("--max-episodes", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="time every way this many times"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     parser.add_argument("--run-study", choices=WAYS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.seeds < 1 or args.workers < 1:
-        parser.error("--seeds and --workers must be >= 1")
+    if args.seeds < 1 or args.workers < 1 or args.repeats < 1:
+        parser.error("--seeds, --workers and --repeats must be >= 1")
     if args.run_study:  # the child process of timed_study
         for r in study(
             args.run_study,
@@ -178,7 +211,12 @@ def main() -> None:
         flush=True,
     )
     rows = compare(
-        args.presets, args.seeds, args.max_episodes, args.workers, progress=True
+        args.presets,
+        args.seeds,
+        args.max_episodes,
+        args.workers,
+        progress=True,
+        repeats=args.repeats,
     )
     table = to_markdown(rows)
     print()
@@ -186,8 +224,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     header = (
         f"# Populations vs separate runs\n\n{args.seeds} seeds per study, "
-        f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times; "
-        "speed-up = the joblib study's time over the row's.\n\n"
+        f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times "
+        f"(median of {args.repeats}); speed-up = the joblib study's time over the "
+        "row's (median of the repetitions' ratios).\n\n"
     )
     tmp = args.out / "population.md.tmp"
     tmp.write_text(header + table + "\n", encoding="utf-8")

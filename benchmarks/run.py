@@ -3,7 +3,7 @@ then the population study (:mod:`benchmarks.population`).
 
     python -m benchmarks.run [--seeds 5] [--max-episodes 10000] [--out bench-results]
                              [--population-seeds 20] [--population-presets fast default]
-                             [--skip-methods]
+                             [--population-repeats 1] [--skip-methods]
 
 Prints a markdown table (median, min–max over seeds) and writes it, with every run's
 row as CSV, to ``--out``. Timings are ratios against the post's loop measured in the
@@ -37,11 +37,21 @@ def main() -> None:
     parser.add_argument("--population-seeds", type=int, default=20)
     parser.add_argument("--population-presets", nargs="+", default=["fast", "default"])
     parser.add_argument(
+        "--population-repeats",
+        type=int,
+        default=1,
+        help="time every way of the population study this many times (median)",
+    )
+    parser.add_argument(
         "--skip-methods", action="store_true", help="only the population study"
     )
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    if args.population_repeats < 1:
+        parser.error(
+            f"--population-repeats must be >= 1, got {args.population_repeats}"
+        )
     if args.population_seeds < 0:
         parser.error(f"--population-seeds must be >= 0, got {args.population_seeds}")
     if not args.skip_methods:
@@ -62,6 +72,7 @@ def populations(args: argparse.Namespace) -> None:
         max_episodes=5000,
         workers=2,
         progress=True,
+        repeats=args.population_repeats,
     )
     table = population.to_markdown(rows)
     print()

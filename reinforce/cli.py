@@ -247,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train every combination of the --grid values, once per seed, in\n"
         "parallel (local processes, or a Dask cluster). Writes results.csv (a row per\n"
         "run), runs/*.npz (learning curves), sweep.json and sweep.png to --out.\n"
+        "Runs that differ only in seed and per-run hyperparameters (lr, gamma, ...) are\n"
+        "trained together as populations, at least one per job; each row is the run\n"
+        "trained alone, bit for bit. A population's runs are saved when it finishes.\n"
         "Running again into the same --out resumes: finished runs are not repeated.\n"
         "Exit status 1 if any run failed (its error is in results.csv), 130 on Ctrl-C\n"
         "(finished runs are kept).",
@@ -273,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="J",
-        help="parallel runs (default: one per core, or every Dask worker)",
+        help="parallel workers, each training a population of runs "
+        "(default: one per core, or every Dask worker)",
     )
     p_sweep.add_argument(
         "--dask-scheduler",

@@ -54,6 +54,7 @@ __all__ = [
     "log_softmax",
     "make_policy",
     "sigmoid",
+    "softmax_entropy",
     "stack_policies",
 ]
 
@@ -65,7 +66,9 @@ Params = dict[str, np.ndarray]
 
 def log_sigmoid(z: np.ndarray) -> np.ndarray:
     """log σ(z) = −log(1 + e^{−z}) as ``-logaddexp(0, -z)``: finite for any z."""
-    return -np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))
+    if not isinstance(z, (np.ndarray, np.float64)) or z.dtype != np.float64:
+        z = np.asarray(z, dtype=np.float64)  # (a float64 scalar stays one: faster)
+    return -np.logaddexp(0.0, -z)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -78,6 +81,12 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64)
     shifted = z - z.max(axis=-1, keepdims=True)  # the largest entry is 0: no overflow
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_entropy(logits: np.ndarray) -> np.ndarray:
+    """−Σ_a π(a) log π(a) in nats for π = softmax(logits), over the last axis."""
+    log_pi = log_softmax(logits)
+    return -(np.exp(log_pi) * log_pi).sum(axis=-1)
 
 
 def inverse_cdf(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -131,8 +140,9 @@ class Policy(ABC):
     """A parametrised stochastic policy π_θ(a | s) with a hand-written gradient.
 
     Subclasses set ``params`` (a dict of float64 arrays) and implement the three
-    operations below. ``obs`` is always float64; a single observation has shape
-    ``(D,)`` and a batch ``(T, D)``; with ``members = K`` (a stacked population, see
+    operations below, and ``entropy`` and ``mode`` (the action distribution in each
+    state). ``obs`` is always float64; a single observation has shape ``(D,)`` and a
+    batch ``(T, D)``; with ``members = K`` (a stacked population, see
     :func:`stack_policies`) every array gains a leading axis K.
     """
 
@@ -158,6 +168,15 @@ class Policy(ABC):
         self, obs: np.ndarray, actions: np.ndarray, weights: np.ndarray
     ) -> Params:
         """Σ_t w_t ∇_θ log π(a_t | s_t), a dict shaped like ``params``."""
+
+    @abstractmethod
+    def entropy(self, obs: np.ndarray) -> np.ndarray:
+        """The entropy of π(· | s) in nats for each row (T,); a scalar for one
+        observation (D,)."""
+
+    @abstractmethod
+    def mode(self, obs: np.ndarray) -> Any:
+        """The most likely action in each state, shaped as :meth:`sample`'s draws."""
 
     def env_action(self, action: Any) -> Any:
         """The action to hand to the environment (identity except for clipping)."""
@@ -256,19 +275,26 @@ class BernoulliPolicy(Policy):
         For K stacked members: obs (K, T, D) → z (K, T), h (K, T, H).
         """
         x = self._batch(obs)
-        h = np.maximum(x @ self.params["W1"].mT, 0.0)  # (T, H): relu(W1 s)
+        h = x @ self.params["W1"].mT
+        np.maximum(h, 0.0, out=h)  # (T, H): relu(W1 s)
         z = (h @ self.params["W2"][..., None])[..., 0]  # (T,): w2ᵀ h
         return z, h
 
     def prob(self, obs: np.ndarray) -> np.ndarray:
         """p = P(a = 1 | s), shape (T,) (or a scalar for a single observation)."""
         z, _ = self.forward(obs)
-        return _one_or_many(obs, sigmoid(z))
+        return sigmoid(_one_or_many(obs, z))
 
     def sample(self, obs: np.ndarray, rng: np.random.Generator) -> Any:
-        """Action 1 with probability p: a = 1 if u < p, with u ~ Uniform(0, 1)."""
+        """Action 1 with probability p: a = 1 if u < p, with u ~ Uniform(0, 1).
+
+        One observation (D,) gives an ``int`` (the per-step loop's case: one scalar
+        draw), a batch an int64 array.
+        """
         p = self.prob(obs)
-        return (rng.random(np.shape(p)) < p).astype(np.int64)
+        if np.ndim(p) == 0:
+            return int(rng.random() < p)
+        return (rng.random(p.shape) < p).astype(np.int64)
 
     def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         a = np.asarray(actions)
@@ -396,8 +422,7 @@ class CategoricalPolicy(Policy):
     def entropy(self, obs: np.ndarray) -> np.ndarray:
         """−Σ_a π(a | s) log π(a | s) in nats, per row (T,)."""
         logits, _ = self.forward(obs)
-        log_pi = log_softmax(logits)
-        return _one_or_many(obs, -(np.exp(log_pi) * log_pi).sum(axis=-1))
+        return _one_or_many(obs, softmax_entropy(logits))
 
     def mode(self, obs: np.ndarray) -> Any:
         """The most likely action in each state (the largest logit)."""

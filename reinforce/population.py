@@ -506,23 +506,27 @@ def plan_populations(
     ``configs``.
 
     Runs that share structure (:func:`structure_key`) go together, in their order,
-    in chunks of at most ``max_size``; chunks are then split further (the largest
-    first) until there are at least ``workers`` of them, so every worker gets one, or
-    every chunk is a single run. Because a member's history does not depend on its
-    population, any grouping gives every run the same result; this one only decides
-    the speed. A sweep's run stage calls it and hands each chunk to
-    :func:`train_population` on a worker.
+    in as few chunks of at most ``max_size`` as will hold them, of equal sizes (±1);
+    chunks are then split further (the largest first) until there are at least
+    ``workers`` of them, so every worker gets one, or every chunk is a single run.
+    Because a member's history does not depend on its population, any grouping gives
+    every run the same result; this one only decides the speed. A sweep's run stage
+    calls it and hands each chunk to :func:`train_population` on a worker.
     """
     workers = integer("workers", workers, low=1)
     max_size = integer("max_size", max_size, low=1)
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for i, config in enumerate(configs):
         groups.setdefault(structure_key(config), []).append(i)
-    chunks = [
-        group[start : start + max_size]
-        for group in groups.values()
-        for start in range(0, len(group), max_size)
-    ]
+    chunks = []
+    for group in groups.values():
+        parts = -(-len(group) // max_size)  # the fewest chunks of at most max_size
+        size, extra = divmod(len(group), parts)
+        start = 0
+        for j in range(parts):
+            end = start + size + (j < extra)  # the first `extra` chunks hold one more
+            chunks.append(group[start:end])
+            start = end
     while len(chunks) < workers and any(len(c) > 1 for c in chunks):
         largest = max(range(len(chunks)), key=lambda j: len(chunks[j]))
         chunk = chunks.pop(largest)

@@ -49,9 +49,8 @@ from typing import Any
 
 from .checks import integer
 from .config import Config
-from .history import History
 from .presets import preset
-from .sweep import SweepResult
+from .sweep import SweepResult, sweep
 
 __all__ = [
     "BASE",
@@ -130,37 +129,21 @@ def population_sweep(
     seeds: Sequence[int],
     *,
     n_jobs: int | None = None,
+    **options: Any,
 ) -> SweepResult:
-    """:func:`reinforce.sweep.sweep`'s table, with the runs trained as populations.
+    """:func:`reinforce.sweep.sweep` of ``base`` over ``grid`` and ``seeds``, without a
+    progress bar: every (grid point, seed) run trained by
+    :func:`reinforce.train_population`, the runs grouped into populations, at least one
+    per worker (``n_jobs`` processes, None: one per core). Other keyword ``options``
+    (``out``, ``progress``, ...) go to ``sweep``.
 
-    Every (grid point, seed) run is trained by :func:`reinforce.train_population`, the
-    runs grouped by :func:`reinforce.population.plan_populations` into one chunk per
-    worker (``n_jobs`` processes, None: one per core); ``sweep`` then builds the table
-    from the finished histories. A run's history depends only on its own config, so
-    the grouping changes the speed, not the results (which are not bit-identical to
-    ``train``'s: the populations draw their environment resets from each run's own
-    stream).
+    ``sweep`` itself trains populations by default; this name stays so that the
+    chapters say what their runs are. A run's history depends only on its own config,
+    so the grouping changes the speed, not the results (which are not bit-identical to
+    :func:`reinforce.train`'s: the populations draw their environment resets from each
+    run's own stream).
     """
-    import os
-
-    from joblib import Parallel, delayed
-
-    from .population import plan_populations, train_population
-    from .sweep import expand_grid, sweep
-
-    configs = [
-        base.replace(**point, seed=s) for point in expand_grid(grid) for s in seeds
-    ]
-    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
-    chunks = plan_populations(configs, workers=workers)
-    trained = Parallel(n_jobs=workers)(
-        delayed(train_population)([configs[i] for i in chunk]) for chunk in chunks
-    )
-    found: dict[Config, History] = {
-        configs[i]: history
-        for chunk, histories in zip(chunks, trained, strict=True)
-        for i, history in zip(chunk, histories, strict=True)
-    }
-    return sweep(
-        base, grid, list(seeds), n_jobs=1, progress=False, train_fn=found.__getitem__
-    )
+    if "train_fn" in options:
+        raise TypeError("population_sweep trains populations: call sweep for train_fn")
+    options.setdefault("progress", False)
+    return sweep(base, grid, list(seeds), n_jobs=n_jobs, **options)

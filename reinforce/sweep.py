@@ -3,22 +3,31 @@
 ::
 
     grid {gamma: [0.95, 0.99]} × seeds [0, 1, 2]
-        → 6 Configs → joblib (local processes, or a Dask cluster) → 6 rows
-                                                                  + 6 learning curves
+        → 6 Configs → populations of runs that share structure (plan_populations)
+        → joblib (local processes, or a Dask cluster) → 6 rows + 6 learning curves
 
 Every run is a pure function of its :class:`~reinforce.train.Config` (the seed is a
-field), so the table is the same whatever the number of jobs or the backend; only
-``wall_seconds`` differs. With ``out=DIR`` each run is written as soon as it finishes::
+field). By default the runs are trained as populations
+(:func:`reinforce.train_population`: the runs differing only in seed and per-member
+hyperparameters are one NumPy computation, at least one population per worker), and a
+member's history depends only on its own config, so each row is the run trained alone
+(:func:`train_alone`), bit for bit, whatever the number of jobs, the grouping or the
+backend; only ``wall_seconds`` differs. ``train_fn=train`` trains one run at a time
+instead (:func:`reinforce.train`'s histories, which use the random streams differently).
+With ``out=DIR`` each run is written as soon as it finishes (a population's runs when
+the population finishes)::
 
     DIR/sweep.json          the base config, the grid and the seeds
     DIR/results.csv         one row per finished run (rewritten as each run finishes)
-    DIR/runs/<run_id>.npz   its learning curve (returns, lengths) and its row
+    DIR/runs/<run_id>.npz   its learning curve (returns, lengths), its row, its config
+                            and its trainer ("population", or the train_fn's name)
 
-so Ctrl-C loses only the runs still going, and calling :func:`sweep` again with the
-same ``out`` resumes: a run whose file is there is loaded, not recomputed. The
-``run_id`` is a hash of the run's full Config; after changing the library's code,
-start afresh (``fresh=True``). A run that raises is recorded with its error (and
-retried on the next resume); the sweep goes on.
+so Ctrl-C loses only the runs (populations) still going, and calling :func:`sweep`
+again with the same ``out`` resumes: a run whose file is there, trained the same way,
+is loaded, not recomputed (a file without a trainer, written before populations, was
+trained by :func:`reinforce.train`). The ``run_id`` is a hash of the run's full Config;
+after changing the library's code, start afresh (``fresh=True``). A run that raises is
+recorded with its error (and retried on the next resume); the sweep goes on.
 
 Every file is written to a temporary name and renamed into place, so a kill at any
 instant leaves each file whole (old or new). A lock on ``DIR/.sweep.lock`` keeps a
@@ -61,8 +70,8 @@ from .checkpoint import NPZ_ERRORS, atomic_write, read_json
 from .checks import is_integer
 from .config import Config
 from .history import History
+from .population import plan_populations, train_population
 from .stats import Estimate, SolveTime, bootstrap_ci, median_episodes_to_solve
-from .train import train
 
 __all__ = [
     "METRICS",
@@ -74,6 +83,7 @@ __all__ = [
     "run_configs",
     "run_id",
     "sweep",
+    "train_alone",
 ]
 
 METRICS = (
@@ -89,8 +99,14 @@ METRICS = (
 Row = dict[str, Any]
 Point = Mapping[str, Any]
 LOCK_NAME = ".sweep.lock"
+POPULATION = "population"
+"""The trainer a run file names when the run was trained in a population."""
+LEGACY_TRAINER = "reinforce.train.train"
+"""The trainer of a run file that names none (written before populations)."""
 JOBS_PER_CORE = 4
 """At most this many local worker processes per core."""
+MAX_POPULATION = 32
+"""The most runs a sweep trains as one population (more are split)."""
 
 
 class SweepWarning(UserWarning):
@@ -203,18 +219,8 @@ def plan(base: Config, points: list[dict[str, Any]], seeds: list[int]) -> list[T
 Outcome = tuple[Row, np.ndarray, np.ndarray]
 
 
-def _run(config: Config, train_fn: Callable[[Config], History]) -> Outcome:
-    """Train one configuration; never raises an Exception (it is recorded instead)."""
-    try:
-        history = train_fn(config)
-    except Exception as err:  # a failed run is a result too: record it, go on
-        message = f"{type(err).__name__}: {err}".replace("\n", " ")
-        empty = np.zeros(0)
-        return (
-            {m: None for m in METRICS} | {"error": message},
-            empty,
-            empty.astype(np.int64),
-        )
+def _outcome(history: History) -> Outcome:
+    """A finished run's row (without the grid columns) and its learning curve."""
     final = history.rolling_mean()
     row = {
         "solved_at": history.solved_at,
@@ -229,6 +235,49 @@ def _run(config: Config, train_fn: Callable[[Config], History]) -> Outcome:
         np.asarray(history.returns, dtype=np.float64),
         np.asarray(history.lengths, dtype=np.int64),
     )
+
+
+def _failed(err: Exception) -> Outcome:
+    """The row of a run that raised ``err``: its error, no numbers, no curve."""
+    message = f"{type(err).__name__}: {err}".replace("\n", " ")
+    empty = np.zeros(0)
+    return (
+        {m: None for m in METRICS} | {"error": message},
+        empty,
+        empty.astype(np.int64),
+    )
+
+
+def _run(config: Config, train_fn: Callable[[Config], History]) -> Outcome:
+    """Train one configuration; never raises an Exception (it is recorded instead)."""
+    try:
+        history = train_fn(config)
+    except Exception as err:  # a failed run is a result too: record it, go on
+        return _failed(err)
+    return _outcome(history)
+
+
+def train_alone(config: Config) -> History:
+    """``config`` trained as a population of one: the history a sweep records for it
+    (the same bits as in a population of any size, see :mod:`reinforce.population`)."""
+    return train_population([config])[0]
+
+
+def _run_population(
+    indices: list[int], configs: list[Config]
+) -> list[tuple[int, Outcome]]:
+    """Train ``configs`` as one population; ``(index, outcome)`` for each. If the
+    population raises, every run is trained alone, so that each failing run is recorded
+    with its own error and the others with their (identical) results."""
+    try:
+        histories = train_population(configs)
+    except Exception as err:
+        if len(configs) == 1:
+            return [(indices[0], _failed(err))]
+        return [
+            (i, _run(c, train_alone)) for i, c in zip(indices, configs, strict=True)
+        ]
+    return [(i, _outcome(h)) for i, h in zip(indices, histories, strict=True)]
 
 
 # ---------------------------------------------------------------- the result
@@ -375,7 +424,12 @@ def _write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
 
 
 def _save_run(
-    path: Path, config: Config, row: Row, returns: np.ndarray, lengths: np.ndarray
+    path: Path,
+    config: Config,
+    row: Row,
+    returns: np.ndarray,
+    lengths: np.ndarray,
+    trainer: str,
 ) -> None:
     def write(f: Any) -> None:
         np.savez(
@@ -384,13 +438,24 @@ def _save_run(
             lengths=lengths,
             row=np.array(_dumps(row)),
             config=np.array(_dumps(config.to_dict())),
+            trainer=np.array(trainer),
         )
 
     atomic_write(path, write, binary=True)
 
 
-def _read_run(path: Path, config: Config | None) -> Outcome:
-    """A saved run; ValueError naming the problem if the file is not one (of ``config``)."""
+def _trainer(train_fn: Callable[[Config], History] | None) -> str:
+    """The name a run file records for what trained it (``"population"`` by default)."""
+    if train_fn is None:
+        return POPULATION
+    module = getattr(train_fn, "__module__", None) or ""
+    name = getattr(train_fn, "__qualname__", None) or type(train_fn).__qualname__
+    return f"{module}.{name}" if module else name
+
+
+def _read_run(path: Path, config: Config | None) -> tuple[Outcome, str]:
+    """A saved run and the name of its trainer; ValueError naming the problem if the
+    file is not one (of ``config``)."""
     try:
         with open(path, "rb") as f:  # ours to close, whatever np.load makes of it
             data = np.load(f, allow_pickle=False)
@@ -400,6 +465,7 @@ def _read_run(path: Path, config: Config | None) -> Outcome:
                 row = json.loads(str(data["row"]))
                 saved_config = json.loads(str(data["config"]))
                 returns, lengths = data["returns"], data["lengths"]
+                trainer = str(data["trainer"]) if "trainer" in data else LEGACY_TRAINER
     except (*NPZ_ERRORS, RecursionError) as err:
         raise ValueError(
             f"not a readable run file ({err})".replace("\n", " ")
@@ -420,21 +486,25 @@ def _read_run(path: Path, config: Config | None) -> Outcome:
         raise ValueError(
             f"its row says {row['episodes']!r} episodes but it holds {returns.size}"
         )
-    return row, returns.astype(np.float64), lengths.astype(np.int64)
+    return (row, returns.astype(np.float64), lengths.astype(np.int64)), trainer
 
 
-def _load_run(path: Path, config: Config | None = None) -> Outcome | None:
-    """A saved run, or None if the file is missing; an unusable file is None too, with
-    a one-line :class:`SweepWarning` naming it."""
+def _load_run(
+    path: Path, config: Config | None = None, trainer: str | None = None
+) -> Outcome | None:
+    """A saved run, or None if the file is missing or (given ``trainer``) was trained
+    another way; an unusable file is None too, with a one-line :class:`SweepWarning`
+    naming it."""
     if not path.exists():
         return None
     try:
-        return _read_run(path, config)
+        outcome, saved_by = _read_run(path, config)
     except ValueError as err:
         warnings.warn(
             f"{path}: {err}; the run is recomputed", SweepWarning, stacklevel=3
         )
         return None
+    return None if trainer is not None and saved_by != trainer else outcome
 
 
 def _spec(
@@ -511,8 +581,9 @@ class _Store:
         columns: list[str],
         fresh: bool,
         exclusive: bool,
+        trainer: str = POPULATION,
     ) -> None:
-        self.out, self.columns = out, columns
+        self.out, self.columns, self.trainer = out, columns, trainer
         (out / "runs").mkdir(parents=True, exist_ok=True)
         self._lock = open(out / LOCK_NAME, "a+b")  # held until close()
         try:
@@ -565,15 +636,23 @@ class _Store:
                 (self.out / name).unlink()
 
     def load(self, task: Task) -> Outcome | None:
-        """The finished run of ``task`` saved here, if there is a usable one."""
-        saved = _load_run(self.out / "runs" / f"{task.run_id}.npz", task.config)
+        """The finished run of ``task`` saved here, if there is a usable one trained
+        the way this sweep trains (a population, or the same ``train_fn``)."""
+        saved = _load_run(
+            self.out / "runs" / f"{task.run_id}.npz", task.config, self.trainer
+        )
         return None if saved is None or saved[0].get("error") is not None else saved
 
     def save(
         self, task: Task, row: Row, returns: np.ndarray, lengths: np.ndarray
     ) -> None:
         _save_run(
-            self.out / "runs" / f"{task.run_id}.npz", task.config, row, returns, lengths
+            self.out / "runs" / f"{task.run_id}.npz",
+            task.config,
+            row,
+            returns,
+            lengths,
+            self.trainer,
         )
 
     def write_table(self, rows: list[Row]) -> None:
@@ -687,27 +766,45 @@ def run_configs(
     n_jobs: int | None = None,
     backend: str | None = None,
     scheduler: Any = None,
-    train_fn: Callable[[Config], History] = train,
+    train_fn: Callable[[Config], History] | None = None,
+    max_population: int = MAX_POPULATION,
 ) -> Generator[tuple[int, Outcome], None, None]:
     """Train every Config, in parallel; yield ``(index in configs, (row, returns, lengths))``
     as each run finishes (in any order). A run that raises yields a row with its error.
 
+    By default (``train_fn`` None) the runs that share structure are trained together
+    by :func:`reinforce.train_population`, grouped by
+    :func:`reinforce.population.plan_populations` into populations of at most
+    ``max_population`` runs and at least one per worker; a population's runs arrive
+    together when it finishes. Each run's result is the one it gives alone
+    (:func:`train_alone`), whatever the grouping, the number of workers or the backend.
+    With ``train_fn`` (e.g. :func:`reinforce.train`) each run is ``train_fn(config)``,
+    one at a time per worker.
+
     Closing the generator early (or Ctrl-C) cancels the runs not yet finished.
     """
+    import joblib
     from joblib import Parallel, delayed
 
     if not configs:
         return
     with _backend(backend, scheduler):
-        jobs = Parallel(
-            n_jobs=-1 if n_jobs is None else n_jobs, return_as="generator_unordered"
-        )
-        outputs = jobs(
-            delayed(_indexed_run)(i, c, train_fn) for i, c in enumerate(configs)
-        )
+        n = -1 if n_jobs is None else n_jobs
+        if train_fn is None:
+            workers = max(1, joblib.effective_n_jobs(n))
+            chunks = plan_populations(configs, workers=workers, max_size=max_population)
+            tasks = [
+                delayed(_run_population)(chunk, [configs[i] for i in chunk])
+                for chunk in chunks
+            ]
+        else:
+            tasks = [
+                delayed(_indexed_run)(i, c, train_fn) for i, c in enumerate(configs)
+            ]
+        outputs = Parallel(n_jobs=n, return_as="generator_unordered")(tasks)
         try:
-            for output in outputs:  # noqa: UP028  (yield from would hand close() to joblib)
-                yield output
+            for output in outputs:
+                yield from output
         finally:
             with warnings.catch_warnings():
                 # joblib warns that closing early cancels tasks: that is the point
@@ -719,8 +816,8 @@ def run_configs(
 
 def _indexed_run(
     i: int, config: Config, train_fn: Callable[[Config], History]
-) -> tuple[int, Outcome]:
-    return i, _run(config, train_fn)
+) -> list[tuple[int, Outcome]]:
+    return [(i, _run(config, train_fn))]
 
 
 # ---------------------------------------------------------------- the sweep
@@ -739,7 +836,7 @@ def sweep(
     exclusive: bool = False,
     progress: bool = True,
     catch_interrupt: bool = False,
-    train_fn: Callable[[Config], History] = train,
+    train_fn: Callable[[Config], History] | None = None,
     callback: Callable[[Row], None] | None = None,
 ) -> SweepResult:
     """Train ``base`` changed at every point of ``grid``, once per seed, in parallel.
@@ -749,8 +846,19 @@ def sweep(
     ``n_jobs`` workers (None: one per core; at most 4 per core) of ``backend``
     (default ``"loky"``, processes), or, given ``scheduler`` (a Dask scheduler address
     such as ``"tcp://10.0.0.1:8786"``, or a ``distributed.Client``), the workers of that
-    cluster, which must have this package installed. With ``out``, results are
-    written as they finish and a second call resumes (see the module docstring)
+    cluster, which must have this package installed.
+
+    The runs are trained as populations (:func:`reinforce.train_population`): the runs
+    that share structure (they differ only in seed and per-member hyperparameters such
+    as ``lr`` or ``gamma``) are grouped, at least one population per worker, and each
+    population is one NumPy computation. A run's row is :func:`train_alone`'s for its
+    config, bit for bit, whatever the grouping, ``n_jobs`` or backend; only
+    ``wall_seconds`` differs. With ``train_fn`` (e.g. ``train_fn=train``) each run is
+    ``train_fn(config)`` instead, one at a time: for the wall-clock seconds of single
+    runs, or :func:`reinforce.train`'s own histories.
+
+    With ``out``, results are written as they finish (a population's runs when the
+    population finishes) and a second call resumes (see the module docstring)
     unless ``fresh``; with ``exclusive``, ``out`` must hold this sweep or a smaller one
     (fewer seeds or grid values), not another. ``callback(row)`` runs in this process
     after each finished run.
@@ -795,6 +903,7 @@ def sweep(
             result.columns,
             fresh,
             exclusive,
+            _trainer(train_fn),
         )
     try:
         if store is not None:

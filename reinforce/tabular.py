@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .checks import integer, interval
-from .policies import Params, Policy, inverse_cdf, log_softmax
+from .policies import Params, Policy, inverse_cdf, log_softmax, softmax_entropy
 from .rollout import Episode
 
 __all__ = [
@@ -283,6 +283,16 @@ class TabularSoftmaxPolicy(Policy):
         dz[np.arange(T), a] += 1.0  # onehot(a) − π
         dz *= self._weights(weights, T)[:, None]
         return {"theta": x.T @ dz}  # (S, A)
+
+    def entropy(self, obs: np.ndarray) -> np.ndarray:
+        """−Σ_a π(a | s) log π(a | s) in nats, per row (T,) (a scalar for one state)."""
+        h = softmax_entropy(self._batch(obs) @ self.params["theta"])
+        return h[0] if np.ndim(obs) == 1 else h
+
+    def mode(self, obs: np.ndarray) -> Any:
+        """The most likely action in each state (the largest θ[s, a])."""
+        a = (self._batch(obs) @ self.params["theta"]).argmax(axis=-1)
+        return int(a[0]) if np.ndim(obs) == 1 else a
 
 
 # ---------------------------------------------------------------- exact evaluation

@@ -423,6 +423,42 @@ def test_entropy_and_mode_of_every_head() -> None:
     assert np.ndim(bern.entropy(obs[0])) == 0 and np.ndim(cat.mode(obs[0])) == 0
 
 
+def test_one_observation_is_the_batch_of_one_bit_for_bit() -> None:
+    """The per-step loop's single-observation sample draws one uniform and compares
+    it with exactly the probability the batch path computes for that row."""
+    rng = np.random.default_rng(13)
+    bern, obs, _ = _bernoulli(rng)
+    for x in obs:
+        assert bern.prob(x) == bern.prob(x[None])[0]
+        a, b = np.random.default_rng(1), np.random.default_rng(1)
+        draw = bern.sample(x, a)
+        assert type(draw) is int and draw == int(b.random() < bern.prob(x[None])[0])
+
+
+def test_every_policy_class_has_entropy_and_mode() -> None:
+    """The Policy base declares entropy() and mode() abstract, and every policy class
+    (the tabular one too) gives them the same shapes: (T,) for a batch, one value for
+    a single observation; the mode is an action sample() could draw."""
+    from reinforce.tabular import TabularSoftmaxPolicy, one_hot
+
+    assert {"entropy", "mode"} <= Policy.__abstractmethods__
+    rng = np.random.default_rng(12)
+    tab = TabularSoftmaxPolicy(rng.standard_normal((5, 3)))
+    states = one_hot(rng.integers(0, 5, T), 5)
+    pi = tab.probs(states)
+    np.testing.assert_allclose(tab.entropy(states), -(pi * np.log(pi)).sum(axis=1))
+    np.testing.assert_array_equal(tab.mode(states), pi.argmax(axis=1))
+    made = {name: maker(rng)[:2] for name, maker in MAKERS.items()}
+    for name, (policy, obs) in {**made, "tabular": (tab, states)}.items():
+        entropy, mode = policy.entropy(obs), policy.mode(obs)
+        draws = np.asarray(policy.sample(obs, rng))
+        assert entropy.shape == (T,) and np.isfinite(entropy).all(), name
+        assert np.shape(mode) == draws.shape, name
+        assert np.ndim(policy.entropy(obs[0])) == 0, name
+        assert np.shape(policy.mode(obs[0])) == draws.shape[1:], name
+        np.testing.assert_allclose(policy.mode(obs[0]), np.asarray(mode)[0], rtol=1e-12)
+
+
 def test_entropy_matches_a_monte_carlo_estimate() -> None:
     """H = −E[log π(a | s)]: the mean of −log π over many sampled actions."""
     rng = np.random.default_rng(9)

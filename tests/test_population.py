@@ -295,10 +295,12 @@ def test_plan_populations_groups_by_structure_and_feeds_every_worker() -> None:
     assert plan_populations(configs, workers=2) == chunks  # already two chunks
     assert plan_populations(configs, workers=3) == [[0, 1, 2], [3, 4, 5], [6, 7]]
     assert plan_populations(configs, workers=1, max_size=4) == [
-        [0, 1, 2, 3],
-        [4, 5],
+        [0, 1, 2],
+        [3, 4, 5],
         [6, 7],
-    ]
+    ]  # as few chunks of at most 4 as hold the 6 runs, of equal sizes
+    many = configs[:6] * 17  # 102 runs of one structure
+    assert [len(c) for c in plan_populations(many, max_size=32)] == [26, 26, 25, 25]
     assert sorted(i for c in plan_populations(configs, workers=50) for i in c) == list(
         range(8)
     )

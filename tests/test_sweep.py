@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from reinforce import Config, History, train
+from reinforce import Config, History, train, train_population
 from reinforce.cli import main, parse_grid
 from reinforce.sweep import (
     METRICS,
@@ -28,8 +29,12 @@ from reinforce.sweep import (
     run_configs,
     run_id,
     sweep,
+    train_alone,
 )
 
+sweep_module = import_module(
+    "reinforce.sweep"
+)  # the name reinforce.sweep is the function
 BASE = Config(max_episodes=25, hidden=16)  # a run takes a few milliseconds
 GRID = {"gamma": [0.95, 0.99], "batch_size": [3, 5]}
 
@@ -127,13 +132,15 @@ def test_one_row_per_config_and_seed_in_grid_order(reference: SweepResult) -> No
             row["batch_size"],
             row["seed"],
         )
-        history = train(config)  # each row is exactly what train() gives for its config
+        # each row is, bit for bit, its config trained alone (a population of one)
+        (history,) = train_population([config])
         assert (
             row["episodes"] == 25 and row["error"] is None and row["solved_at"] is None
         )
         assert row["env_steps"] == history.env_steps
         assert row["final_rolling_mean"] == history.rolling_mean()[-1]
         np.testing.assert_array_equal(r.returns[row["run_id"]], history.returns)
+        np.testing.assert_array_equal(r.lengths[row["run_id"]], history.lengths)
     assert r.computed == 12 and not r.interrupted
 
 
@@ -215,14 +222,19 @@ def test_dask_with_a_client_and_files(
 # ---------------------------------------------------------------- faults
 
 
+FAILING_SEEDS = {1}
+
+
 def flaky_train(config: Config) -> History:
-    """Seed 1 fails half-way through building its run."""
-    if config.seed == 1:
+    """The seeds in FAILING_SEEDS fail half-way through building their run."""
+    if config.seed in FAILING_SEEDS:
         raise RuntimeError(f"boom at gamma={config.gamma}")
     return train(config)
 
 
-def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = sweep(
         BASE,
         {"gamma": [0.95, 0.99]},
@@ -248,19 +260,40 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None
     on_disk = read_csv(tmp_path / "results.csv")
     assert [row["error"] for row in on_disk] == [e or "" for e in errors]
 
-    # resuming retries the failed runs only
+    # resuming (with the same train_fn, now working) retries the failed runs only
+    monkeypatch.setattr(sys.modules[__name__], "FAILING_SEEDS", set())
     computed: list[int] = []
     again = sweep(
         BASE,
         {"gamma": [0.95, 0.99]},
         3,
         n_jobs=1,
+        train_fn=flaky_train,
         out=tmp_path,
         progress=False,
         callback=lambda row: computed.append(row["seed"]),
     )
     assert computed == [1, 1] and again.computed == 2
     assert all(row["error"] is None for row in again.rows)
+
+
+def test_a_failing_member_does_not_take_its_population_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A population that raises is trained again run by run: the failing run gets its
+    error, the others the rows they give alone."""
+    real = sweep_module.train_population
+
+    def fails_with_seed_1(configs: list[Config]) -> list[History]:
+        if any(c.seed == 1 for c in configs):
+            raise RuntimeError("boom")
+        return real(configs)
+
+    fine = sweep(BASE, {"gamma": [0.95]}, 3, n_jobs=1, progress=False)
+    monkeypatch.setattr(sweep_module, "train_population", fails_with_seed_1)
+    r = sweep(BASE, {"gamma": [0.95]}, 3, n_jobs=1, progress=False)
+    assert [row["error"] for row in r.rows] == [None, "RuntimeError: boom", None]
+    assert comparable(r)[::2] == comparable(fine)[::2]
 
 
 def test_a_failing_run_in_a_worker_process(tmp_path: Path) -> None:
@@ -629,14 +662,65 @@ def test_cli_bad_dask_address_is_one_line(
 
 def test_run_configs_is_the_narrow_run_stage() -> None:
     configs = [BASE.replace(seed=s) for s in range(3)]
-    outcomes = dict(run_configs(configs, n_jobs=1))
-    assert sorted(outcomes) == [0, 1, 2]
-    for i, (row, returns, lengths) in outcomes.items():
-        history = train(configs[i])
-        assert row["episodes"] == 25 and row["error"] is None
-        np.testing.assert_array_equal(returns, history.returns)
-        np.testing.assert_array_equal(lengths, history.lengths)
+    for train_fn in (None, train):  # populations, then one train per run
+        outcomes = dict(run_configs(configs, n_jobs=1, train_fn=train_fn))
+        assert sorted(outcomes) == [0, 1, 2]
+        for i, (row, returns, lengths) in outcomes.items():
+            history = (train_fn or train_alone)(configs[i])
+            assert row["episodes"] == 25 and row["error"] is None
+            np.testing.assert_array_equal(returns, history.returns)
+            np.testing.assert_array_equal(lengths, history.lengths)
     assert [t.config for t in plan(BASE, [{}], [0, 1, 2])] == configs
+
+
+# ---------------------------------------------------------------- populations
+
+
+def test_train_fn_train_gives_train_s_histories() -> None:
+    r = sweep(
+        BASE, {"gamma": [0.95, 0.99]}, 2, n_jobs=2, train_fn=train, progress=False
+    )
+    for row in r.rows:
+        history = train(r.configs[row["run_id"]])
+        assert row["env_steps"] == history.env_steps
+        np.testing.assert_array_equal(r.returns[row["run_id"]], history.returns)
+
+
+def test_population_sweep_is_sweep(reference: SweepResult, tmp_path: Path) -> None:
+    from reinforce.protocol import population_sweep
+
+    assert_same_results(population_sweep(BASE, GRID, [0, 1, 2], n_jobs=2), reference)
+    population_sweep(BASE, GRID, [0, 1, 2], n_jobs=1, out=tmp_path)  # options: sweep's
+    assert_same_results(load_sweep(tmp_path), reference)
+    with pytest.raises(TypeError, match="call sweep for train_fn"):
+        population_sweep(BASE, GRID, [0], train_fn=train)
+
+
+def test_resume_reuses_only_runs_trained_the_same_way(tmp_path: Path) -> None:
+    """A run file records its trainer; a resume with another trainer (populations
+    after train_fn=train, or a file from before populations) trains the run again."""
+    grid = {"gamma": [0.95]}
+    by_train = sweep(
+        BASE, grid, 2, n_jobs=1, train_fn=train, out=tmp_path, progress=False
+    )
+    assert (
+        sweep(
+            BASE, grid, 2, n_jobs=1, train_fn=train, out=tmp_path, progress=False
+        ).computed
+        == 0
+    )
+    by_population = sweep(BASE, grid, 2, n_jobs=1, out=tmp_path, progress=False)
+    assert by_population.computed == 2
+    assert comparable(by_population) != comparable(by_train)  # other random streams
+    assert comparable(load_sweep(tmp_path)) == comparable(by_population)
+    # a file written before populations names no trainer: it was train's
+    path = tmp_path / "runs" / f"{by_train.rows[0]['run_id']}.npz"
+    with np.load(path) as f:
+        saved = {k: v for k, v in f.items() if k != "trainer"}
+    np.savez(path, **saved)
+    assert comparable(load_sweep(tmp_path)) == comparable(by_population)
+    again = sweep(BASE, grid, 2, n_jobs=1, train_fn=train, out=tmp_path, progress=False)
+    assert again.computed == 1  # the other file is the population's
 
 
 def test_a_different_sweep_in_out_is_refused(tmp_path: Path) -> None:
