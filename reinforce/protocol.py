@@ -28,7 +28,9 @@ statistics              :data:`CONFIDENCE` (95 %) intervals; P(A better than B) 
                         intervals; unsolved runs censored at the budget; Holm's
                         correction when a chapter tests several settings at once.
 throughput              :func:`population_sweep`: the runs of a study trained together
-                        as populations, with the table of :func:`reinforce.sweep.sweep`.
+                        as populations, with the table of :func:`reinforce.sweep.sweep`;
+                        :func:`one_at_a_time` for several one-parameter sweeps around
+                        one base, whose base runs are trained once.
 ======================  ==============================================================
 
 Why this base and not the post's own settings (RMSProp, step 1e-3, batches of 5,
@@ -65,6 +67,7 @@ __all__ = [
     "SOLVED_WINDOW",
     "TUNING_SEEDS",
     "base",
+    "one_at_a_time",
     "population_sweep",
     "reporting_seeds",
     "tuning_seeds",
@@ -147,3 +150,55 @@ def population_sweep(
         raise TypeError("population_sweep trains populations: call sweep for train_fn")
     options.setdefault("progress", False)
     return sweep(base, grid, list(seeds), n_jobs=n_jobs, **options)
+
+
+
+def one_at_a_time(
+    base: Config,
+    grid: Mapping[str, Sequence[Any]],
+    seeds: Sequence[int],
+    *,
+    n_jobs: int | None = None,
+) -> dict[str, SweepResult]:
+    """One sweep per parameter of ``grid``, each varying that parameter alone around
+    ``base``: ``{name: population_sweep(base, {name: values}, seeds)}``.
+
+    Every distinct run is trained once, as in :func:`population_sweep`, so the base's
+    runs, which every sweep that contains the base's value shares, are not repeated.
+    """
+    import os
+
+    from joblib import Parallel, delayed
+
+    from .population import plan_populations, train_population
+    from .sweep import expand_grid, sweep
+
+    configs = list(
+        dict.fromkeys(
+            base.replace(**point, seed=s)
+            for name, values in grid.items()
+            for point in expand_grid({name: values})
+            for s in seeds
+        )
+    )
+    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
+    chunks = plan_populations(configs, workers=workers)
+    trained = Parallel(n_jobs=workers)(
+        delayed(train_population)([configs[i] for i in chunk]) for chunk in chunks
+    )
+    found: dict[Config, History] = {
+        configs[i]: history
+        for chunk, histories in zip(chunks, trained, strict=True)
+        for i, history in zip(chunk, histories, strict=True)
+    }
+    return {
+        name: sweep(
+            base,
+            {name: values},
+            list(seeds),
+            n_jobs=1,
+            progress=False,
+            train_fn=found.__getitem__,
+        )
+        for name, values in grid.items()
+    }

@@ -85,3 +85,26 @@ def test_population_sweep_matches_runs_trained_one_by_one() -> None:
         {"gamma": 0.9},
         {"gamma": 0.99},
     ]
+
+
+def test_one_at_a_time_shares_the_base_and_matches_population_sweeps() -> None:
+    from reinforce.protocol import one_at_a_time, population_sweep
+
+    small = base(max_episodes=6, hidden=8, num_envs=2, batch_size=2)
+    grid = {"gamma": [0.9, small.gamma], "lr": [small.lr, 0.01]}
+    seeds = [1000, 1001]
+    each = one_at_a_time(small, grid, seeds, n_jobs=2)
+    assert list(each) == ["gamma", "lr"]
+
+    def table(result):  # everything but the wall-clock time
+        return [
+            {k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows
+        ]
+
+    for name, values in grid.items():
+        alone = population_sweep(small, {name: values}, seeds, n_jobs=1)
+        assert table(each[name]) == table(alone)
+    # the base's runs are the same runs in both sweeps
+    base_gamma = each["gamma"].select({"gamma": small.gamma})
+    base_lr = each["lr"].select({"lr": small.lr})
+    assert [r["run_id"] for r in base_gamma] == [r["run_id"] for r in base_lr]
