@@ -340,9 +340,7 @@ def test_entropy_bonus_adds_beta_times_the_entropy_gradient() -> None:
     with_bonus = reinforce_gradient(
         policy, episodes, gamma=0.99, baseline="mean", entropy_coef=0.25
     )
-    bonus = entropy_gradient(
-        policy, np.concatenate([e.observations for e in episodes])
-    )
+    bonus = entropy_gradient(policy, np.concatenate([e.observations for e in episodes]))
     for name in plain:
         assert np.allclose(with_bonus[name], plain[name] + 0.25 * bonus[name])
     assert not np.allclose(with_bonus["W2"], plain["W2"])
