@@ -349,3 +349,19 @@ def test_entropy_bonus_adds_beta_times_the_entropy_gradient() -> None:
 def test_entropy_coef_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="entropy_coef"):
         Config(entropy_coef=-0.1)
+
+
+def test_entropy_coef_is_per_member_in_a_population() -> None:
+    from reinforce.population import train_population
+
+    base = Config(hidden=8, batch_size=2, num_envs=2, max_episodes=6, optimizer="adam")
+    plain, bonus = base, base.replace(entropy_coef=0.5)
+    together = train_population([plain, bonus])
+    alone = [train_population([plain])[0], train_population([bonus])[0]]
+    for a, b in zip(together, alone, strict=True):
+        assert a.returns == b.returns
+        for name, value in a.policy.params.items():
+            assert np.array_equal(value, b.policy.params[name])
+    assert not np.array_equal(
+        together[0].policy.params["W2"], together[1].policy.params["W2"]
+    )
