@@ -78,14 +78,18 @@ def main() -> None:
     frame = result.to_frame().drop(columns=["run_id", "error"])
     frame.to_csv(tmp, index=False, float_format="%.6g")
     os.replace(tmp, out)
-    print(f"stage {args.stage}: {len(seeds)} tuning seeds, "
-          f"{time.perf_counter() - start:.0f} s")
+    print(
+        f"stage {args.stage}: {len(seeds)} tuning seeds, "
+        f"{time.perf_counter() - start:.0f} s"
+    )
     for point in result.points:
         st = result.solve_time(point, rng=np.random.default_rng(0))
         final = result.metric("final_rolling_mean", point)
-        print(f"{result.label(point):45s} solved {st.n_solved:2d}/{st.n_runs} "
-              f"median episodes {st.format():>6s}  final means "
-              f"{np.round(final).astype(int).tolist()}")
+        print(
+            f"{result.label(point):45s} solved {st.n_solved:2d}/{st.n_runs} "
+            f"median episodes {st.format():>6s}  final means "
+            f"{np.round(final).astype(int).tolist()}"
+        )
 
 
 if __name__ == "__main__":
