@@ -69,7 +69,7 @@ from .tabular import (
     sample_episodes,
     softmax_policy,
 )
-from .train import reinforce_gradient, seed_streams, train
+from .train import entropy_gradient, reinforce_gradient, seed_streams, train
 from .variance import (
     FixedBaseline,
     GradientStats,
@@ -130,6 +130,7 @@ __all__ = [
     "collect_episodes",
     "discounted_visitation",
     "draw_cartpole",
+    "entropy_gradient",
     "expand_grid",
     "fit_value_baseline",
     "flatten",

@@ -72,6 +72,10 @@ class Config:
     ``standardize_batch``, ``value`` (learned V(s))."""
     value_l2: float = 1e-3
     """Ridge penalty λ of the learned value baseline."""
+    entropy_coef: float = 0.0
+    """β, the weight of the entropy bonus: each update adds β Σ_t ∇_θ H(π_θ(· | s_t))
+    over the batch's states to the gradient, pulling the policy towards more random
+    actions (0: plain REINFORCE, the post's)."""
     max_episodes: int = 5000
     """Stop after this many episodes."""
     max_steps: int | None = None
@@ -103,6 +107,7 @@ class Config:
             "lr": positive("lr", self.lr),
             "eps": positive("eps", self.eps),
             "value_l2": non_negative("value_l2", self.value_l2),
+            "entropy_coef": non_negative("entropy_coef", self.entropy_coef),
             "gamma": interval("gamma", self.gamma, 0, 1),
             **{
                 n: interval(n, getattr(self, n), 0, 1, closed="low")

@@ -73,6 +73,7 @@ PER_MEMBER = (
     "beta2",
     "value_l2",
     "blame_window",
+    "entropy_coef",
     "max_episodes",
     "solved_threshold",
     "solved_window",
@@ -403,6 +404,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 credit=c.credit,
                 baseline=m.baseline,
                 blame_window=c.blame_window,
+                entropy_coef=c.entropy_coef,
             )
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
                 optimizer.step(

@@ -34,6 +34,7 @@ from .rollout import Episode, collect_episodes, run_episode
 
 __all__ = [
     "EpisodeSource",
+    "entropy_gradient",
     "interruptible",
     "reinforce_gradient",
     "seed_streams",
@@ -67,13 +68,16 @@ def reinforce_gradient(
     credit: str = "reward_to_go",
     baseline: Baseline | str = "standardize",
     blame_window: int = 10,
+    entropy_coef: float = 0.0,
 ) -> Params:
     """The REINFORCE estimate of ∇_θ J from a batch of episodes.
 
     ĝ = Σ_i Σ_t A^i_t ∇_θ log π_θ(a^i_t | s^i_t), with A the ``baseline``'s
     advantages of the ``credit`` G. Episodes are summed, not averaged, as in the
     reference post (RMSProp and Adam are insensitive to the scale).
-    Implements eq-reinforce-estimator and eq-baseline-estimator.
+    Implements eq-reinforce-estimator and eq-baseline-estimator. With
+    ``entropy_coef`` β > 0 it adds β Σ_i Σ_t ∇_θ H(π_θ(· | s^i_t)), the entropy bonus
+    (eq-more-actions-entropy-bonus).
     """
     if not episodes:
         raise ValueError("episodes must contain at least one episode")
@@ -84,11 +88,39 @@ def reinforce_gradient(
     ]
     obs = [e.observations for e in episodes]
     advantages = base.advantages(G, obs)
-    return policy.grad_log_prob(
-        np.concatenate(obs),
+    states = np.concatenate(obs)
+    grads = policy.grad_log_prob(
+        states,
         np.concatenate([e.actions for e in episodes]),
         np.concatenate(advantages),
     )
+    if entropy_coef == 0.0:
+        return grads
+    bonus = entropy_gradient(policy, states)  # Σ_t ∇_θ H(π_θ(· | s_t))
+    return {name: g + entropy_coef * bonus[name] for name, g in grads.items()}
+
+
+def entropy_gradient(policy: Policy, obs: np.ndarray) -> Params:
+    """Σ_t ∇_θ H(π_θ(· | s_t)) over the states ``obs`` (T, D).
+    Implements eq-more-actions-entropy-grad.
+
+    For n discrete actions, ∇H = −Σ_k π_k log π_k ∇ log π_k (since Σ_k ∇π_k = 0):
+    a sum of scores with weights −π_k log π_k, one grad_log_prob per action. A
+    Gaussian's entropy Σ_j (log σ_j + ½ log 2πe) depends on log σ alone.
+    """
+    T = len(obs)
+    grads = policy.zeros_like_params()
+    if policy.kind == "gaussian":
+        grads["log_std"] += T  # ∂H/∂log σ_j = 1 in every state
+        return grads
+    n = getattr(policy, "n_actions", 2)  # a Bernoulli policy has two actions
+    for k in range(n):
+        a = np.full(T, k)
+        log_pi = policy.log_prob(obs, a)  # (T,): log π_k(s_t)
+        g = policy.grad_log_prob(obs, a, -np.exp(log_pi) * log_pi)
+        for name in grads:
+            grads[name] += g[name]
+    return grads
 
 
 def train(
@@ -147,6 +179,7 @@ def train(
                 credit=config.credit,
                 baseline=baseline,
                 blame_window=config.blame_window,
+                entropy_coef=config.entropy_coef,
             )
             obs, actions = stacked(batch)
             if not step_unless_diverged(

@@ -293,3 +293,75 @@ def test_seed_streams_with_more_generators_keep_the_first_and_differ() -> None:
     assert len(two) == 3 and len(three) == 4
     assert two[0].random() == three[0].random()  # the initial weights' stream is shared
     assert isinstance(two[-1], int) and isinstance(three[-1], int)
+
+
+def _heads() -> list:
+    from reinforce.policies import CategoricalPolicy, GaussianPolicy
+
+    rng = np.random.default_rng(7)
+    return [
+        BernoulliPolicy(obs_dim=4, hidden=6, rng=rng),
+        CategoricalPolicy(obs_dim=6, n_actions=3, hidden=5, rng=rng),
+        GaussianPolicy(4, np.array([-3.0, -1.0]), np.array([3.0, 1.0]), 5, rng, -0.3),
+    ]
+
+
+@pytest.mark.parametrize("policy", _heads(), ids=lambda p: p.kind)
+def test_entropy_gradient_matches_finite_differences(policy) -> None:
+    from reinforce.gradcheck import numerical_gradient, relative_error
+    from reinforce.train import entropy_gradient
+
+    obs = np.random.default_rng(8).standard_normal((9, policy.obs_dim))
+    numeric = numerical_gradient(
+        lambda: float(policy.entropy(obs).sum()), policy.params
+    )
+    analytic = entropy_gradient(policy, obs)
+    assert any(np.abs(g).max() > 1e-3 for g in numeric.values())  # not trivially 0
+    assert relative_error(analytic, numeric) < 1e-7
+
+
+def test_entropy_bonus_adds_beta_times_the_entropy_gradient() -> None:
+    from reinforce.policies import CategoricalPolicy
+    from reinforce.train import entropy_gradient
+
+    rng = np.random.default_rng(3)
+    policy = CategoricalPolicy(obs_dim=3, n_actions=3, hidden=4, rng=rng)
+    episodes = [
+        Episode(
+            observations=rng.standard_normal((n, 3)),
+            actions=rng.integers(0, 3, n),
+            rewards=-np.ones(n),
+            terminated=True,
+            truncated=False,
+        )
+        for n in (4, 7)
+    ]
+    plain = reinforce_gradient(policy, episodes, gamma=0.99, baseline="mean")
+    with_bonus = reinforce_gradient(
+        policy, episodes, gamma=0.99, baseline="mean", entropy_coef=0.25
+    )
+    bonus = entropy_gradient(policy, np.concatenate([e.observations for e in episodes]))
+    for name in plain:
+        assert np.allclose(with_bonus[name], plain[name] + 0.25 * bonus[name])
+    assert not np.allclose(with_bonus["W2"], plain["W2"])
+
+
+def test_entropy_coef_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="entropy_coef"):
+        Config(entropy_coef=-0.1)
+
+
+def test_entropy_coef_is_per_member_in_a_population() -> None:
+    from reinforce.population import train_population
+
+    base = Config(hidden=8, batch_size=2, num_envs=2, max_episodes=6, optimizer="adam")
+    plain, bonus = base, base.replace(entropy_coef=0.5)
+    together = train_population([plain, bonus])
+    alone = [train_population([plain])[0], train_population([bonus])[0]]
+    for a, b in zip(together, alone, strict=True):
+        assert a.returns == b.returns
+        for name, value in a.policy.params.items():
+            assert np.array_equal(value, b.policy.params[name])
+    assert not np.array_equal(
+        together[0].policy.params["W2"], together[1].policy.params["W2"]
+    )
