@@ -14,7 +14,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book book-student chapter notebooks test test-fast lint bench clean freeze
+.PHONY: help venv book book-student chapter notebooks test test-fast lint bench bench-dqn clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -25,6 +25,7 @@ help:
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make bench  speed benchmarks (not part of make test)"
+	@echo "make bench-dqn  the DQN rl-zoo reproduction, 10 seeds (~10 min on 2 cores)"
 
 # (Re)install whenever requirements.txt or pyproject.toml is newer than the last install.
 $(STAMP): requirements.txt pyproject.toml
@@ -80,6 +81,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The DQN preset rl-zoo against the RL Baselines3 Zoo's CartPole-v1 result (greedy return).
+bench-dqn: $(STAMP)
+	$(BIN)/python -m benchmarks.dqn_rl_zoo
 
 freeze: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # The pinned environment the package, its tests and the book are built and run in.\n# Regenerate with: make freeze' > requirements.txt
