@@ -41,7 +41,7 @@ def run_seed(seed: int, steps: list[int], episodes: int) -> dict[str, Any]:
     }
     for step in steps:
         q = history.snapshots[step]
-        returns = evaluate_actor(q.greedy, config.env_id, episodes, seed)
+        returns = evaluate_actor(q.greedy, config.env_id, episodes, seed).returns
         row[f"return@{step}"] = float(returns.mean())
     return row
 

@@ -21,16 +21,19 @@ loop and returns a :class:`DQNHistory` with the same fields as
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
 
 from . import checks
+from .checkpoint import _read_params, atomic_write, check_finite_params
 from .envs import make_env
 from .history import RunHistory, solved_threshold
 from .optim import OPTIMIZERS, make_optimizer
@@ -38,8 +41,8 @@ from .policies import _init_weight, as_batch, check_observation_space
 from .train import interruptible, seed_streams, step_unless_diverged, stop_requested
 
 __all__ = [
-    "LOSSES",
     "DQN_PRESETS",
+    "LOSSES",
     "DQNConfig",
     "DQNHistory",
     "QNetwork",
@@ -48,6 +51,8 @@ __all__ = [
     "clip_grad_norm",
     "dqn_preset",
     "epsilon_at",
+    "load_q_network",
+    "save_q_network",
     "sync_target",
     "td_loss",
     "td_loss_and_grad",
@@ -93,7 +98,7 @@ class QNetwork:
         self.hidden = tuple(checks.integer("hidden", h, low=1) for h in widths)
         sizes = (self.obs_dim, *self.hidden, self.n_actions)
         self.params: Params = {}
-        for layer, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:]), start=1):
+        for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), 1):
             self.params[f"W{layer}"] = _init_weight(rng, (fan_out, fan_in))
             self.params[f"b{layer}"] = np.zeros(fan_out)
 
@@ -146,6 +151,32 @@ class QNetwork:
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
         return f"QNetwork({shapes})"
+
+
+def save_q_network(path: Path, q: QNetwork) -> None:
+    """Write the network's parameters to the ``.npz`` file ``path`` (atomically)."""
+    check_finite_params(q.params, f"cannot save the Q-network to {path}")
+    # numpy's stub misreads **kwargs
+    atomic_write(path, lambda f: np.savez(f, **q.params), binary=True)  # type: ignore[arg-type]
+
+
+def load_q_network(
+    path: Path, obs_dim: int, n_actions: int, hidden: Sequence[int]
+) -> QNetwork:
+    """The network saved by :func:`save_q_network`; ValueError naming the file if its
+    arrays are not those of a (obs_dim, *hidden, n_actions) network, or not finite."""
+    q = QNetwork(obs_dim, n_actions, hidden, np.random.default_rng(0))
+    params = _read_params(path)
+    expected = {k: v.shape for k, v in q.params.items()}
+    found = {k: v.shape for k, v in params.items()}
+    if found != expected:
+        raise ValueError(
+            f"{path}: holds arrays {found}, not the Q-network of the run's "
+            f"config {expected}"
+        )
+    check_finite_params(params, str(path))
+    q.params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    return q
 
 
 # ---------------------------------------------------------------- TD target and loss
@@ -612,9 +643,7 @@ def train_dqn(
         int(env.action_space.n),
     )
     init_rng, replay_rng, explore_rng, env_seed = seed_streams(config.seed, 3)
-    q = QNetwork(
-        obs_dim, n_actions, (config.hidden,) * config.hidden_layers, init_rng
-    )
+    q = QNetwork(obs_dim, n_actions, (config.hidden,) * config.hidden_layers, init_rng)
     q_target = q.copy()
     buffer = ReplayBuffer(config.buffer_size, obs_dim)
     optimizer = make_optimizer(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import closing
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import checks
 from .envs import make_env
 
-__all__ = ["EVALUATION_STREAM", "evaluate_actor", "evaluation_seed"]
+__all__ = ["EVALUATION_STREAM", "Evaluation", "evaluate_actor", "evaluation_seed"]
 
 #: spawn key of the evaluation stream: training draws from SeedSequence(seed).spawn(...),
 #: whose children have spawn keys (0,), (1,), …; the evaluation stream's key is far apart
@@ -32,6 +32,13 @@ def evaluation_seed(seed: int) -> int:
     return int(sequence.generate_state(1)[0])
 
 
+class Evaluation(NamedTuple):
+    """What the evaluation episodes gave."""
+
+    returns: np.ndarray  # (episodes,) the return of each episode
+    lengths: np.ndarray  # (episodes,) its number of steps
+
+
 def evaluate_actor(
     act: Callable[[np.ndarray], Any],
     env_id: str,
@@ -39,14 +46,15 @@ def evaluate_actor(
     seed: int,
     *,
     max_steps: int | None = None,
-) -> np.ndarray:
-    """Returns (episodes,) of ``episodes`` episodes in which ``act(obs)`` picks every action.
+) -> Evaluation:
+    """Returns and lengths of ``episodes`` episodes in which ``act(obs)`` picks every
+    action.
 
     The environment is reset with ``evaluation_seed(seed)`` once, then continues its own
     stream of episodes. ``act`` must be deterministic (greedy or mode).
     """
     episodes = checks.integer("episodes", episodes, low=1)
-    returns = np.zeros(episodes)
+    returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=np.int64)
     with closing(make_env(env_id, max_steps=max_steps)) as env:
         obs, _ = env.reset(seed=evaluation_seed(seed))
         for i in range(episodes):
@@ -57,5 +65,6 @@ def evaluate_actor(
                 action = act(np.asarray(obs, dtype=np.float64))
                 obs, reward, terminated, truncated, _ = env.step(action)
                 returns[i] += float(reward)
+                lengths[i] += 1
                 done = terminated or truncated
-    return returns
+    return Evaluation(returns, lengths)
