@@ -9,7 +9,8 @@ the last of ``--steps`` environment steps, snapshots the online network at each 
 evaluation environment of its own (:func:`reinforce.evaluation.evaluation_seed`).
 Prints the per-seed table, the median per checkpoint and how many seeds reach 475
 (the target: median >= 475 and >= 7 of 10 seeds >= 475), and writes the table as CSV
-and markdown to ``--out``. About 1.5 minutes per seed on one core.
+and markdown to ``--out`` (``make bench-dqn``: benchmarks/results, which chapter 13
+reads). About a CPU-minute per seed.
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ CELL = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)```", re.S)
 KNOWN = {
     "11-more-actions.md": 2,
     "12-continuous-actions.md": 17,
-    "13-dqn.md": 10,
     "14-beyond-reinforce.md": 3,
 }
 
