@@ -14,7 +14,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-stamp
 
-.PHONY: help venv book lite book-student chapter notebooks pdf pdf-student singlehtml test test-fast lint bench clean freeze
+.PHONY: help venv book lite book-student chapter notebooks pdf pdf-student singlehtml test test-fast lint bench bench-dqn clean freeze
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -28,6 +28,7 @@ help:
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make bench  speed benchmarks (not part of make test)"
+	@echo "make bench-dqn  the DQN rl-zoo reproduction, 10 seeds (~10 min on 2 cores)"
 
 # (Re)install whenever requirements.txt or pyproject.toml is newer than the last install.
 $(STAMP): requirements.txt pyproject.toml
@@ -118,6 +119,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The DQN preset rl-zoo against the RL Baselines3 Zoo's CartPole-v1 result (greedy return);
+# chapter 13 reads the table it writes, benchmarks/results/dqn_rl_zoo.csv.
+bench-dqn: $(STAMP)
+	$(BIN)/python -m benchmarks.dqn_rl_zoo --out benchmarks/results
 
 freeze: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # The pinned environment the package, its tests and the book are built and run in.\n# Regenerate with: make freeze' > requirements.txt

@@ -2,6 +2,10 @@
 
 Every :class:`~reinforce.train.Config` field is a flag of ``train`` (``batch_size`` →
 ``--batch-size``; ``env_id`` → ``--env``), with the field's docstring as its help.
+``train --algo dqn`` trains :func:`~reinforce.dqn.train_dqn` instead: the flags that
+name :class:`~reinforce.dqn.DQNConfig` fields apply, ``--preset`` names a DQN preset.
+``evaluate`` plays deterministic episodes with either kind of run (DQN: greedy;
+REINFORCE: the policy's mode) and writes ``evaluation.json``.
 Bad input prints one line to stderr and exits with status 2, before anything is
 written; a file that cannot be read or written is one line too (status 1).
 
@@ -45,9 +49,18 @@ from .checkpoint import (
     read_json,
     save_policy,
 )
+from .dqn import (
+    DQN_PRESETS,
+    DQNConfig,
+    DQNHistory,
+    dqn_preset,
+    load_q_network,
+    save_q_network,
+    train_dqn,
+)
 from .envs import make_env
+from .evaluation import evaluate_actor
 from .presets import PRESETS, preset
-from .rollout import run_episode
 from .train import Config, History, train
 
 __all__ = ["main"]
@@ -122,14 +135,18 @@ def _flag(name: str) -> str:
     return "--env" if name == "env_id" else "--" + name.replace("_", "-")
 
 
+ALGOS = ("reinforce", "dqn")
+
+
 def _add_config_flags(
-    parser: argparse.ArgumentParser, skip: Sequence[str] = ()
+    parser: argparse.ArgumentParser,
+    skip: Sequence[str] = (),
+    cls: type = Config,
+    title: str = "hyperparameters (defaults: the reference post's)",
 ) -> None:
-    docs = field_docs(Config)
-    group = parser.add_argument_group(
-        "hyperparameters (defaults: the reference post's)"
-    )
-    for f in dataclasses.fields(Config):
+    docs = field_docs(cls)
+    group = parser.add_argument_group(title)
+    for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         help_text = f"{docs.get(f.name, '')} (default: {f.default})".replace("%", "%%")
@@ -156,6 +173,8 @@ def _add_config_flags(
 TRAIN_EXAMPLE = """\
 example:
   python -m reinforce train --env CartPole-v1 --seed 0 --out runs/cartpole-s0
+  python -m reinforce train --algo dqn --preset rl-zoo --seed 0 --max-env-steps 60000 \\
+      --out runs/dqn-s0
   python -m reinforce train --env CartPole-v1 --preset fast --seed 0 --out runs/fast-s0
   python -m reinforce train --env CartPole-v1 --seed 1 --gamma 0.95 --lr 3e-3 --out runs/g95
 """
@@ -187,8 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_train = sub.add_parser(
         "train",
         help="train a policy and write its results to a directory",
-        description="Train a policy with REINFORCE. Writes config.json, history.csv, "
-        "policy.npz (+ policy.json), learning_curve.png and summary.json to --out.",
+        description="Train a policy with REINFORCE (or a Q-network with DQN, --algo dqn). "
+        "Writes config.json, history.csv, policy.npz (+ policy.json) or q_network.npz, "
+        "learning_curve.png and summary.json to --out.",
         epilog=TRAIN_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -208,19 +228,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
     p_train.add_argument(
+        "--algo",
+        default="reinforce",
+        choices=ALGOS,
+        help="reinforce (a policy, the default) or dqn (a Q-network)",
+    )
+    p_train.add_argument(
         "--preset",
         default="default",
         metavar="NAME",
-        help=f"start from a named preset, one of {', '.join(PRESETS)}; "
-        "flags given explicitly override it (default: default, the post's)",
+        help=f"start from a named preset, one of {', '.join(PRESETS)} (--algo dqn: "
+        f"{', '.join(DQN_PRESETS)}); flags given explicitly override it "
+        "(default: default, the post's)",
     )
     _add_config_flags(p_train)
+    _add_config_flags(
+        p_train,
+        skip=[f.name for f in dataclasses.fields(Config)],
+        cls=DQNConfig,
+        title="DQN hyperparameters (--algo dqn only; the shared ones above apply "
+        "too, their defaults then come from the DQN preset)",
+    )
 
     p_eval = sub.add_parser(
         "evaluate",
-        help="run a trained policy and report episode lengths and returns",
-        description="Run the policy saved in DIR (by `train`) for some episodes, sampling "
-        "its actions, and print the mean and std of episode length and return.",
+        help="play deterministic episodes with a trained run; write evaluation.json",
+        description="Play episodes with the run saved in DIR (by `train`) without "
+        "exploring: a DQN run acts greedily (argmax of Q, epsilon = 0); a REINFORCE "
+        "run takes its policy's mode (the most likely action, or the Gaussian's "
+        "mean), not a sample. The environment is seeded from an evaluation stream "
+        "of its own. Prints the mean and std of episode length and return, and "
+        "writes them with every episode's return to DIR/evaluation.json.",
         epilog=EVALUATE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -237,8 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument(
         "--seed",
         type=int,
-        default=0,
-        help="seed for the environment and the action sampling (default: 0)",
+        default=None,
+        help="seed of the evaluation stream (default: the run's own seed)",
     )
 
     p_sweep = sub.add_parser(
@@ -468,7 +506,7 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
         )
 
 
-def _write_history_csv(path: Path, history: History) -> None:
+def _write_history_csv(path: Path, history: History | DQNHistory) -> None:
     """One row per episode: episode, length, return, rolling mean of returns (numbers)."""
     rolling = history.rolling_mean()
     lines = ["episode,length,return,rolling_mean\n"]
@@ -481,21 +519,27 @@ def _write_history_csv(path: Path, history: History) -> None:
     atomic_write(path, lambda f: f.write("".join(lines)))
 
 
-def _write_results(out: Path, history: History, summary: dict[str, Any]) -> None:
+def _write_results(
+    out: Path, history: History | DQNHistory, summary: dict[str, Any]
+) -> None:
     from matplotlib.figure import Figure
 
     from .plotting import plot_learning_curve
 
     env = make_env(history.config.env_id, max_steps=history.config.max_steps)
     try:
-        assert history.policy is not None
-        save_policy(
-            out / "policy.npz",
-            history.policy,
-            env.observation_space,
-            env.action_space,
-            history.config.to_dict(),
-        )
+        if isinstance(history, DQNHistory):
+            assert history.q_network is not None
+            save_q_network(out / "q_network.npz", history.q_network)
+        else:
+            assert history.policy is not None
+            save_policy(
+                out / "policy.npz",
+                history.policy,
+                env.observation_space,
+                env.action_space,
+                history.config.to_dict(),
+            )
     finally:
         env.close()
     _write_history_csv(out / "history.csv", history)
@@ -511,12 +555,22 @@ def _write_results(out: Path, history: History, summary: dict[str, Any]) -> None
     )  # last: its presence marks a complete run
 
 
+def _given(args: argparse.Namespace, cls: type, other: type) -> dict[str, Any]:
+    """The hyperparameter flags given on the command line, as ``cls`` fields; a flag
+    that only ``other`` has is refused."""
+    mine = {f.name for f in dataclasses.fields(cls)}
+    for f in dataclasses.fields(other):
+        if f.name not in mine and hasattr(args, f.name):
+            raise UsageError(
+                f"{_flag(f.name)} is not a hyperparameter of --algo {args.algo}"
+            )
+    return {name: getattr(args, name) for name in mine if hasattr(args, name)}
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    given = {
-        f.name: getattr(args, f.name)
-        for f in dataclasses.fields(Config)
-        if hasattr(args, f.name)
-    }
+    if args.algo == "dqn":
+        return _cmd_train_dqn(args)
+    given = _given(args, Config, DQNConfig)
     config = preset(args.preset, **given)  # validates every hyperparameter
     _check_env(config.env_id, config.max_steps)
     out = _out_path(args.out)
@@ -555,19 +609,56 @@ def _cmd_train(args: argparse.Namespace) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _cmd_train_dqn(args: argparse.Namespace) -> int:
+    if args.preset not in DQN_PRESETS:
+        raise UsageError(
+            f"--preset must be one of {', '.join(DQN_PRESETS)} with --algo dqn, "
+            f"got {args.preset!r}"
+        )
+    config = dqn_preset(args.preset, **_given(args, DQNConfig, Config))
+    _check_env(config.env_id, config.max_steps)
+    out = _out_path(args.out)
+    _check_out_dir(out, args.overwrite)
+
+    from tqdm.auto import tqdm
+
+    with Signals() as signals:
+        tmp = _make_temp_dir(out)
+        try:
+            _write_json(tmp / "config.json", {"algo": "dqn", **config.to_dict()})
+            with tqdm(
+                total=config.max_env_steps,
+                unit="step",
+                disable=args.quiet or None,
+                dynamic_ncols=True,
+            ) as bar:
+
+                def progress(history: DQNHistory) -> None:
+                    bar.update(history.env_steps - bar.n)
+
+                # Ctrl-C ends the command (exit 130) and keeps nothing: DQN's loop
+                # does not catch it
+                history = train_dqn(config, progress)
+            signals.hold()
+            return _finish_train(config, history, tmp, out, args.overwrite, signals)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _finish_train(
-    config: Config,
-    history: History,
+    config: Config | DQNConfig,
+    history: History | DQNHistory,
     tmp: Path,
     out: Path,
     overwrite: bool,
     signals: Signals,
 ) -> int:
     diverged = bool(getattr(history, "diverged", False))
-    assert history.policy is not None
+    network = history.q_network if isinstance(history, DQNHistory) else history.policy
+    assert network is not None
     if not diverged:  # a loop that does not yet stop on divergence
         try:
-            check_finite_params(history.policy.params, "policy")
+            check_finite_params(network.params, "policy")
         except ValueError:
             print(
                 f"reinforce: error: training diverged (non-finite weights after "
@@ -576,6 +667,8 @@ def _finish_train(
             )
             return EXIT_FAILURE
     summary = {**history.summary(), "diverged": diverged}
+    if isinstance(history, DQNHistory):
+        summary["algo"] = "dqn"
     _write_results(tmp, history, summary)
     _swap_into_place(tmp, out, overwrite)
     s = summary
@@ -606,31 +699,55 @@ def _finish_train(
 # ---------------------------------------------------------------- evaluate
 
 
-def read_run_config(run_dir: Path) -> Config:
-    """The Config in ``run_dir/config.json``; ValueError naming the file if it is not a
-    complete configuration written by ``train``."""
+def read_run_config(run_dir: Path) -> Config | DQNConfig:
+    """The Config (or, for a DQN run, the DQNConfig) in ``run_dir/config.json``;
+    ValueError naming the file if it is not a complete configuration written by
+    ``train``."""
     config_file = run_dir / "config.json"
     if not config_file.is_file():
         raise UsageError(
             f"{str(run_dir)!r} has no config.json: not a directory written by train"
         )
     values = read_json(config_file, "the run's configuration written by train")
-    missing = sorted({f.name for f in dataclasses.fields(Config)} - set(values))
+    algo = values.pop("algo", "reinforce")
+    cls = DQNConfig if algo == "dqn" else Config
+    if algo not in ALGOS:
+        raise ValueError(f"{config_file}: algo must be one of {ALGOS}, got {algo!r}")
+    missing = sorted({f.name for f in dataclasses.fields(cls)} - set(values))
     if missing:
         raise ValueError(
             f"{config_file}: not a configuration written by train "
             f"(missing {', '.join(missing)})"
         )
     try:
-        return Config.from_dict(values)
+        return cls.from_dict(values)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{config_file}: {err}") from None
+
+
+def _load_actor(run_dir: Path, config: Config | DQNConfig, env: Any) -> Any:
+    """The run's deterministic action rule: DQN's greedy action, the policy's mode."""
+    if isinstance(config, DQNConfig):
+        q = load_q_network(
+            run_dir / "q_network.npz",
+            int(np.prod(env.observation_space.shape)),
+            int(env.action_space.n),
+            (config.hidden,) * config.hidden_layers,
+        )
+        return q.greedy
+    policy, info = load_policy(run_dir / "policy.npz", env)
+    if info.get("config") not in (None, config.to_dict()):
+        raise ValueError(
+            f"{run_dir / 'policy.json'}: its config differs from "
+            "config.json: the files come from different runs"
+        )
+    return policy.mode  # type: ignore[attr-defined]  # every concrete policy has one
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise UsageError(f"--episodes must be >= 1, got {args.episodes}")
-    if args.seed < 0:
+    if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if not args.dir.is_dir():
         raise UsageError(f"{str(args.dir)!r} is not a directory written by train")
@@ -638,30 +755,31 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     _check_env(config.env_id, config.max_steps)
     env = make_env(config.env_id, max_steps=config.max_steps)
     try:
-        policy, info = load_policy(args.dir / "policy.npz", env)
-        if info.get("config") not in (None, config.to_dict()):
-            raise ValueError(
-                f"{args.dir / 'policy.json'}: its config differs from "
-                "config.json: the files come from different runs"
-            )
-        rng = np.random.default_rng(args.seed)
-        episodes = [
-            run_episode(
-                env,
-                policy,
-                rng,
-                seed=args.seed if i == 0 else None,
-                max_steps=config.max_steps,
-                episode=i + 1,
-            )
-            for i in range(args.episodes)
-        ]
+        act = _load_actor(args.dir, config, env)
     finally:
         env.close()
-    lengths = np.array([e.length for e in episodes], dtype=np.float64)
-    returns = np.array([e.total_reward for e in episodes])
+    seed = config.seed if args.seed is None else args.seed
+    returns, lengths = evaluate_actor(
+        act, config.env_id, args.episodes, seed, max_steps=config.max_steps
+    )
+    dqn = isinstance(config, DQNConfig)
+    _write_json(
+        args.dir / "evaluation.json",
+        {
+            "algo": "dqn" if dqn else "reinforce",
+            "actions": "greedy" if dqn else "mode",
+            "episodes": args.episodes,
+            "seed": seed,
+            "mean_return": float(returns.mean()),
+            "std_return": float(returns.std()),
+            "mean_length": float(lengths.mean()),
+            "returns": returns.tolist(),
+            "lengths": lengths.tolist(),
+        },
+    )
     print(
-        f"{config.env_id}, {args.episodes} episodes: "
+        f"{config.env_id}, {args.episodes} episodes "
+        f"({'greedy' if dqn else 'mode'} actions): "
         f"length {lengths.mean():.1f} ± {lengths.std():.1f}, "
         f"return {returns.mean():.2f} ± {returns.std():.2f}"
     )

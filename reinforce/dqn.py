@@ -21,16 +21,19 @@ loop and returns a :class:`DQNHistory` with the same fields as
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
 
 from . import checks
+from .checkpoint import _read_params, atomic_write, check_finite_params
 from .envs import make_env
 from .history import RunHistory, solved_threshold
 from .optim import OPTIMIZERS, make_optimizer
@@ -38,13 +41,18 @@ from .policies import _init_weight, as_batch, check_observation_space
 from .train import interruptible, seed_streams, step_unless_diverged, stop_requested
 
 __all__ = [
+    "DQN_PRESETS",
     "LOSSES",
     "DQNConfig",
     "DQNHistory",
     "QNetwork",
     "ReplayBuffer",
     "Transitions",
+    "clip_grad_norm",
+    "dqn_preset",
     "epsilon_at",
+    "load_q_network",
+    "save_q_network",
     "sync_target",
     "td_loss",
     "td_loss_and_grad",
@@ -62,37 +70,55 @@ LOSSES = ("huber", "mse")
 
 
 class QNetwork:
-    """Q_θ(s, ·): one hidden ReLU layer, one linear output per action.
+    """Q_θ(s, ·): L hidden ReLU layers, one linear output per action.
 
     ::
 
-        s (D,) --W1,b1--> relu --> h (H,) --W2,b2--> Q(s, ·) (n,)
+        s (D,) --W1,b1--> relu --> h1 (H1,) ... --WL,bL--> relu --> hL (HL,)
+               --W(L+1),b(L+1)--> Q(s, ·) (n,)
 
+    ``hidden`` is one width (one hidden layer) or a sequence of widths, e.g. ``(256, 256)``.
     Initialised like :class:`~reinforce.policies.CategoricalPolicy`: weights
-    ``randn / sqrt(fan_in)``, biases zero. ``params`` is a dict of float64 arrays.
+    ``randn / sqrt(fan_in)``, biases zero. ``params`` is a dict of float64 arrays,
+    ``W1, b1, …, W(L+1), b(L+1)``.
     """
 
     def __init__(
-        self, obs_dim: int, n_actions: int, hidden: int, rng: np.random.Generator
+        self,
+        obs_dim: int,
+        n_actions: int,
+        hidden: int | Sequence[int],
+        rng: np.random.Generator,
     ):
         self.obs_dim = checks.integer("obs_dim", obs_dim, low=1)
         self.n_actions = checks.integer("n_actions", n_actions, low=1)
-        self.hidden = checks.integer("hidden", hidden, low=1)
-        self.params: Params = {
-            "W1": _init_weight(rng, (self.hidden, self.obs_dim)),  # (H, D)
-            "b1": np.zeros(self.hidden),  # (H,)
-            "W2": _init_weight(rng, (self.n_actions, self.hidden)),  # (n, H)
-            "b2": np.zeros(self.n_actions),  # (n,)
-        }
+        widths = [hidden] if isinstance(hidden, int | np.integer) else list(hidden)
+        if not widths:
+            raise ValueError("hidden must name at least one layer width, got ()")
+        self.hidden = tuple(checks.integer("hidden", h, low=1) for h in widths)
+        sizes = (self.obs_dim, *self.hidden, self.n_actions)
+        self.params: Params = {}
+        for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), 1):
+            self.params[f"W{layer}"] = _init_weight(rng, (fan_out, fan_in))
+            self.params[f"b{layer}"] = np.zeros(fan_out)
+
+    @property
+    def layers(self) -> int:
+        """The number of weight layers, L + 1 (hidden layers plus the output)."""
+        return len(self.hidden) + 1
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
         return as_batch(obs, self.obs_dim)
 
-    def forward(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Q-values (B, n) and hidden activations h (B, H) for a batch of observations."""
-        x = self._batch(obs)
-        h = np.maximum(x @ self.params["W1"].T + self.params["b1"], 0.0)  # (B, H)
-        return h @ self.params["W2"].T + self.params["b2"], h  # (B, n)
+    def forward(self, obs: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Q-values (B, n) and the hidden activations [h1 (B, H1), …, hL (B, HL)]."""
+        p, x = self.params, self._batch(obs)
+        activations = []
+        for layer in range(1, self.layers):
+            x = np.maximum(x @ p[f"W{layer}"].T + p[f"b{layer}"], 0.0)  # (B, H_l)
+            activations.append(x)
+        out = self.layers
+        return x @ p[f"W{out}"].T + p[f"b{out}"], activations  # (B, n)
 
     def q_values(self, obs: np.ndarray) -> np.ndarray:
         """Q(s, ·): (n,) for one observation, (B, n) for a batch."""
@@ -101,10 +127,11 @@ class QNetwork:
 
     def greedy(self, obs: np.ndarray) -> int:
         """argmax_a Q(s, a) for one observation (D,); ties go to the lowest action."""
-        p = self.params
-        h = p["W1"] @ obs + p["b1"]  # (H,): the per-step hot path, without batching
-        np.maximum(h, 0.0, out=h)
-        return int(np.argmax(p["W2"] @ h + p["b2"]))
+        p, x = self.params, obs
+        for layer in range(1, self.layers):  # the per-step hot path, without batching
+            x = p[f"W{layer}"] @ x + p[f"b{layer}"]
+            np.maximum(x, 0.0, out=x)
+        return int(np.argmax(p[f"W{self.layers}"] @ x + p[f"b{self.layers}"]))
 
     def copy(self) -> QNetwork:
         """An independent copy (same shapes, copied arrays): a target network."""
@@ -124,6 +151,32 @@ class QNetwork:
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
         return f"QNetwork({shapes})"
+
+
+def save_q_network(path: Path, q: QNetwork) -> None:
+    """Write the network's parameters to the ``.npz`` file ``path`` (atomically)."""
+    check_finite_params(q.params, f"cannot save the Q-network to {path}")
+    # numpy's stub misreads **kwargs
+    atomic_write(path, lambda f: np.savez(f, **q.params), binary=True)  # type: ignore[arg-type]
+
+
+def load_q_network(
+    path: Path, obs_dim: int, n_actions: int, hidden: Sequence[int]
+) -> QNetwork:
+    """The network saved by :func:`save_q_network`; ValueError naming the file if its
+    arrays are not those of a (obs_dim, *hidden, n_actions) network, or not finite."""
+    q = QNetwork(obs_dim, n_actions, hidden, np.random.default_rng(0))
+    params = _read_params(path)
+    expected = {k: v.shape for k, v in q.params.items()}
+    found = {k: v.shape for k, v in params.items()}
+    if found != expected:
+        raise ValueError(
+            f"{path}: holds arrays {found}, not the Q-network of the run's "
+            f"config {expected}"
+        )
+    check_finite_params(params, str(path))
+    q.params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    return q
 
 
 # ---------------------------------------------------------------- TD target and loss
@@ -220,23 +273,28 @@ def td_loss_and_grad(
     Implements eq-dqn-loss and its gradient.
 
     ∂ℓ/∂u is u (``mse``) or clip(u, −δ, δ) (``huber``); only the Q-value of the action
-    taken receives it, and backprop carries it through W2, the ReLU mask and W1.
+    taken receives it, and backprop carries it down through every W and ReLU mask.
     The targets are constants: no gradient flows into the target network.
     """
     x = q._batch(obs)  # (B, D)
     B = x.shape[0]
     _check_batch(B, q.n_actions, actions, targets)  # actions in [0, n), targets (B,)
-    values, h = q.forward(x)  # (B, n), (B, H)
+    values, hs = q.forward(x)  # (B, n), [(B, H1), …, (B, HL)]
     rows = np.arange(B)
     u = values[rows, actions] - targets  # (B,): TD errors
     losses, du = _loss_and_slope(u, loss, delta)  # (B,), (B,)
     value = float(np.mean(losses))
-    dq = np.zeros_like(values)  # (B, n): only the action taken has a loss
-    dq[rows, actions] = du / B
-    dh = dq @ q.params["W2"]  # (B, H)
-    dh[h <= 0] = 0.0  # backprop through the ReLU
-    grads = {"W1": dh.T @ x, "b1": dh.sum(axis=0), "W2": dq.T @ h, "b2": dq.sum(axis=0)}
-    return value, grads
+    dz = np.zeros_like(values)  # (B, n): only the action taken has a loss
+    dz[rows, actions] = du / B
+    inputs = [x, *hs]  # the input of weight layer l is inputs[l − 1]
+    grads: Params = {}
+    for layer in range(q.layers, 0, -1):  # backprop, output layer first
+        a = inputs[layer - 1]  # (B, fan_in)
+        grads[f"W{layer}"] = dz.T @ a  # (fan_out, fan_in)
+        grads[f"b{layer}"] = dz.sum(axis=0)  # (fan_out,)
+        if layer > 1:
+            dz = (dz @ q.params[f"W{layer}"]) * (a > 0)  # through W and the ReLU
+    return value, {k: grads[k] for k in q.params}
 
 
 def _check_batch(
@@ -334,6 +392,13 @@ def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
             target.params[k] += tau * (theta - target.params[k])
 
 
+def clip_grad_norm(grads: Params, max_norm: float) -> Params:
+    """g · min(1, c / ‖g‖), with ‖g‖ the L2 norm of all the gradients together."""
+    norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+    scale = min(1.0, max_norm / (norm + 1e-6))
+    return {k: g * scale for k, g in grads.items()}
+
+
 def epsilon_at(step: int, start: float, end: float, decay_steps: int) -> float:
     """ε after ``step`` environment steps: linear from ``start`` to ``end`` over
     ``decay_steps`` steps, then ``end``. Implements eq-dqn-epsilon."""
@@ -357,7 +422,9 @@ class DQNConfig:
     seed: int = 0
     """The one seed behind the initial weights, replay sampling, exploration and the env."""
     hidden: int = 64
-    """H, the number of hidden units of the Q-network."""
+    """H, the number of units of each hidden layer of the Q-network."""
+    hidden_layers: int = 1
+    """L, the number of hidden ReLU layers (each of ``hidden`` units)."""
     gamma: float = 0.98
     """Discount factor γ in [0, 1] of the TD target."""
     lr: float = 1e-3
@@ -385,7 +452,11 @@ class DQNConfig:
     learning_starts: int = 1_000
     """Environment steps taken (acting ε-greedily) before the first update."""
     train_every: int = 2
-    """One update every this many environment steps."""
+    """A round of updates every this many environment steps (SB3's ``train_freq``)."""
+    gradient_steps: int = 1
+    """Updates (mini-batches) per round (SB3's ``gradient_steps``)."""
+    max_grad_norm: float | None = None
+    """Clip the gradient to this global L2 norm before each update; None: no clipping."""
     target_update: int = 250
     """K: the target network is synced every K environment steps."""
     tau: float = 1.0
@@ -421,6 +492,8 @@ class DQNConfig:
                 n: checks.integer(n, getattr(self, n), low=1)
                 for n in (
                     "hidden",
+                    "hidden_layers",
+                    "gradient_steps",
                     "buffer_size",
                     "batch_size",
                     "train_every",
@@ -453,6 +526,9 @@ class DQNConfig:
             "solved_threshold": checks.optional_number(
                 "solved_threshold", self.solved_threshold
             ),
+            "max_grad_norm": None
+            if self.max_grad_norm is None
+            else checks.positive("max_grad_norm", self.max_grad_norm),
             "stop_when_solved": checks.flag("stop_when_solved", self.stop_when_solved),
         }
         # plain Python values: to_dict() is JSON-ready
@@ -466,6 +542,52 @@ class DQNConfig:
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (JSON-serialisable)."""
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DQNConfig:
+        """The inverse of :meth:`to_dict`; an unknown field is a ValueError naming it."""
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown DQNConfig field(s): {', '.join(unknown)}")
+        return cls(**values)
+
+
+#: Named DQN configurations. ``rl-zoo`` is the RL Baselines3 Zoo's CartPole-v1 recipe
+#: (hyperparams/dqn.yml) with Stable-Baselines3's DQN defaults where the zoo sets none:
+#: the plain max target, Huber (smooth-L1) loss, gradients clipped to norm 10, and ε
+#: falling over exploration_fraction 0.16 of n_timesteps 50,000 = 8,000 steps.
+DQN_PRESETS: dict[str, DQNConfig] = {
+    "default": DQNConfig(),
+    "rl-zoo": DQNConfig(
+        hidden=256,
+        hidden_layers=2,
+        lr=2.3e-3,
+        batch_size=64,
+        buffer_size=100_000,
+        learning_starts=1_000,
+        gamma=0.99,
+        target_update=10,
+        train_every=256,
+        gradient_steps=128,
+        epsilon_start=1.0,
+        epsilon_end=0.04,
+        epsilon_decay_steps=8_000,
+        double=False,
+        loss="huber",
+        huber_delta=1.0,
+        max_grad_norm=10.0,
+        max_env_steps=50_000,
+    ),
+}
+
+
+def dqn_preset(name: str, **changes: Any) -> DQNConfig:
+    """The DQN preset ``name`` with some fields changed (validated again)."""
+    if name not in DQN_PRESETS:
+        raise ValueError(
+            f"DQN preset must be one of {', '.join(DQN_PRESETS)}, got {name!r}"
+        )
+    return DQN_PRESETS[name].replace(**changes)
 
 
 # ---------------------------------------------------------------- the result
@@ -487,6 +609,8 @@ class DQNHistory(RunHistory):
     """Mean TD loss of the updates made during each episode (NaN if none)."""
     epsilons: list[float] = field(default_factory=list)
     """ε at the end of each episode."""
+    snapshots: dict[int, QNetwork] = field(default_factory=dict)
+    """Copies of the online network at the env steps asked for by ``snapshot_at``."""
 
 
 # ---------------------------------------------------------------- training
@@ -495,10 +619,14 @@ class DQNHistory(RunHistory):
 def train_dqn(
     config: DQNConfig | None = None,
     callback: Callable[[DQNHistory], bool | None] | None = None,
+    *,
+    snapshot_at: Collection[int] = (),
 ) -> DQNHistory:
     """Train a Q-network with DQN; returns the :class:`DQNHistory` with the network in it.
 
     ``callback(history)`` runs after every episode; if it returns ``False`` training stops.
+    After each environment step listed in ``snapshot_at``, a copy of the online network
+    goes into ``history.snapshots`` (for evaluation at fixed checkpoints).
     """
     config = DQNConfig() if config is None else config
     if not isinstance(config, DQNConfig):
@@ -515,7 +643,7 @@ def train_dqn(
         int(env.action_space.n),
     )
     init_rng, replay_rng, explore_rng, env_seed = seed_streams(config.seed, 3)
-    q = QNetwork(obs_dim, n_actions, config.hidden, init_rng)
+    q = QNetwork(obs_dim, n_actions, (config.hidden,) * config.hidden_layers, init_rng)
     q_target = q.copy()
     buffer = ReplayBuffer(config.buffer_size, obs_dim)
     optimizer = make_optimizer(
@@ -533,6 +661,7 @@ def train_dqn(
         optimizer=optimizer,
     )
     step_cap = math.inf if config.max_env_steps is None else config.max_env_steps
+    snapshot_at = frozenset(snapshot_at)
 
     with closing(env), interruptible(history, catch_interrupt=False):
         obs = np.asarray(env.reset(seed=env_seed)[0], dtype=np.float64)
@@ -565,33 +694,19 @@ def train_dqn(
 
             steps = history.env_steps
             if steps > config.learning_starts and steps % config.train_every == 0:
-                batch = buffer.sample(config.batch_size, replay_rng)
-                online_next = q.q_values(batch.next_obs) if config.double else None
-                y = td_targets(
-                    batch.rewards,
-                    q_target.q_values(batch.next_obs),
-                    batch.terminated,
-                    config.gamma,
-                    online_next,
-                )  # (B,), held fixed
-                loss, grads = td_loss_and_grad(
-                    q,
-                    batch.obs,
-                    batch.actions,
-                    y,
-                    loss=config.loss,
-                    delta=config.huber_delta,
-                )
-                # the optimisers climb (ascent convention): hand them −∇L to descend the loss
-                descent = {k: -g for k, g in grads.items()}
-                if not step_unless_diverged(
-                    optimizer, q.params, descent, history, q.q_values, batch.obs
-                ):
+                for _ in range(config.gradient_steps):
+                    batch = buffer.sample(config.batch_size, replay_rng)
+                    loss = _gradient_step(q, q_target, batch, optimizer, history)
+                    if loss is None:  # diverged: keep the last finite network
+                        stop = True
+                        break
+                    losses.append(loss)
+                if stop:
                     break
-                history.updates += 1
-                losses.append(loss)
             if steps > config.learning_starts and steps % config.target_update == 0:
                 sync_target(q_target, q, config.tau)
+            if steps in snapshot_at:
+                history.snapshots[steps] = q.copy()
 
             if terminated or truncated:
                 history.add_episode(length, total)
@@ -601,3 +716,37 @@ def train_dqn(
                 obs = np.asarray(env.reset()[0], dtype=np.float64)
                 length, total, losses = 0, 0.0, []
     return history
+
+
+def _gradient_step(
+    q: QNetwork,
+    q_target: QNetwork,
+    batch: Transitions,
+    optimizer: Any,
+    history: DQNHistory,
+) -> float | None:
+    """One update on a mini-batch; its TD loss, or None if the update diverged."""
+    config = history.config
+    online_next = q.q_values(batch.next_obs) if config.double else None
+    y = td_targets(
+        batch.rewards,
+        q_target.q_values(batch.next_obs),
+        batch.terminated,
+        config.gamma,
+        online_next,
+    )  # (B,), held fixed
+    loss, grads = td_loss_and_grad(
+        q, batch.obs, batch.actions, y, loss=config.loss, delta=config.huber_delta
+    )
+    if config.max_grad_norm is not None:
+        grads = clip_grad_norm(grads, config.max_grad_norm)
+    # the optimisers climb (ascent convention): hand them −∇L to descend the loss
+    descent = {k: -g for k, g in grads.items()}
+    # the overflow check runs the network on one observation: a whole batch would
+    # cost as much as the update's own forward pass
+    if not step_unless_diverged(
+        optimizer, q.params, descent, history, q.q_values, batch.obs[:1]
+    ):
+        return None
+    history.updates += 1
+    return loss

@@ -51,6 +51,7 @@ from typing import Any
 
 from .checks import integer
 from .config import Config
+from .history import History
 from .presets import preset
 from .sweep import SweepResult, sweep
 
@@ -150,7 +151,6 @@ def population_sweep(
         raise TypeError("population_sweep trains populations: call sweep for train_fn")
     options.setdefault("progress", False)
     return sweep(base, grid, list(seeds), n_jobs=n_jobs, **options)
-
 
 
 def one_at_a_time(

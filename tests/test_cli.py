@@ -65,7 +65,12 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
 
     res = run("evaluate", str(out_dir), "--episodes", "3")
     assert res.returncode == 0, res.stderr
-    assert "3 episodes: length" in res.stdout and "±" in res.stdout
+    assert "3 episodes (mode actions): length" in res.stdout and "±" in res.stdout
+    evaluation = json.loads((out_dir / "evaluation.json").read_text())
+    assert evaluation["actions"] == "mode" and evaluation["seed"] == 3
+    assert len(evaluation["returns"]) == 3
+    assert evaluation["mean_return"] == pytest.approx(sum(evaluation["returns"]) / 3)
+    assert not any(p.name.endswith(".tmp") for p in out_dir.iterdir())
 
     # the same seed from the CLI gives the same history
     again = tmp_path / "again"
@@ -479,3 +484,88 @@ def test_leftovers_of_a_killed_run_are_removed_and_a_raced_out_is_kept(
     assert status == 1 and one_line(err) and "filled by another process" in err
     assert (raced / "theirs.txt").read_text() == "theirs"
     assert (tmp_path / f"raced.{os.getpid()}" / "summary.json").is_file()
+
+
+# ---------------------------------------------------------------- DQN
+
+
+def test_train_dqn_then_evaluate_greedy(tmp_path: Path) -> None:
+    out_dir = tmp_path / "dqn"
+    args = ["--algo", "dqn", "--preset", "rl-zoo", "--seed", "2", "--max-env-steps"]
+    small = ["--hidden", "16", "--learning-starts", "200", "--train-every", "100"]
+    res = run("train", *args, "600", *small, "--out", str(out_dir), "--quiet")
+    assert res.returncode == 0, res.stderr
+    files = {p.name for p in out_dir.iterdir()}
+    assert {
+        "config.json",
+        "history.csv",
+        "q_network.npz",
+        "learning_curve.png",
+        "summary.json",
+    } <= files
+    config = json.loads((out_dir / "config.json").read_text())
+    assert config["algo"] == "dqn" and config["seed"] == 2
+    assert (config["hidden"], config["hidden_layers"]) == (16, 2)  # preset + flag
+    assert config["gradient_steps"] == 128 and config["max_env_steps"] == 600
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["algo"] == "dqn" and summary["env_steps"] == 600
+
+    res = run("evaluate", str(out_dir), "--episodes", "4")
+    assert res.returncode == 0, res.stderr
+    assert "4 episodes (greedy actions)" in res.stdout
+    first = json.loads((out_dir / "evaluation.json").read_text())
+    assert first["algo"] == "dqn" and first["actions"] == "greedy"
+    assert len(first["returns"]) == 4 and first["seed"] == 2
+    # greedy actions on a seeded evaluation stream: the same numbers again
+    assert run("evaluate", str(out_dir), "--episodes", "4").returncode == 0
+    assert json.loads((out_dir / "evaluation.json").read_text()) == first
+    # the same seed trains the same network
+    again = tmp_path / "again"
+    run("train", *args, "600", *small, "--out", str(again), "--quiet")
+    assert (again / "history.csv").read_text() == (out_dir / "history.csv").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--algo", "dqn", "--preset", "fast"], "--preset must be one of"),
+        (["--algo", "dqn", "--baseline", "none"], "--baseline is not a hyperparameter"),
+        (["--gradient-steps", "3"], "--gradient-steps is not a hyperparameter"),
+        (["--algo", "dqn", "--gradient-steps", "0"], "gradient_steps must be >= 1"),
+        (["--algo", "dqn", "--max-grad-norm", "-1"], "max_grad_norm must be"),
+        (["--algo", "sarsa"], "invalid choice: 'sarsa'"),
+    ],
+)
+def test_dqn_bad_input_is_one_line_exit_2(capsys, tmp_path, args, message) -> None:
+    status, _, err = cli(capsys, "train", *args, "--out", str(tmp_path / "o"))
+    assert status == 2 and one_line(err) and message in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_evaluate_names_a_damaged_q_network(capsys, tmp_path) -> None:
+    out_dir = tmp_path / "dqn"
+    status, _, err = cli(
+        capsys,
+        "train",
+        "--algo",
+        "dqn",
+        "--hidden",
+        "8",
+        "--max-env-steps",
+        "50",
+        "--quiet",
+        "--out",
+        str(out_dir),
+    )
+    assert status == 0, err
+    npz = out_dir / "q_network.npz"
+    import numpy as np
+
+    params = dict(np.load(npz))
+    np.savez(npz, **{**params, "W2": np.zeros((3, 3))})
+    status, out, err = cli(capsys, "evaluate", str(out_dir), "--episodes", "1")
+    assert status == 2 and out == "" and one_line(err)
+    assert "q_network.npz" in err and "not the Q-network" in err
+    npz.write_text("garbage", encoding="utf-8")
+    status, _, err = cli(capsys, "evaluate", str(out_dir), "--episodes", "1")
+    assert status == 2 and one_line(err) and "not a readable .npz" in err

@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from reinforce.dqn import (
+    DQN_PRESETS,
     DQNConfig,
     DQNHistory,
     QNetwork,
     ReplayBuffer,
+    clip_grad_norm,
+    dqn_preset,
     epsilon_at,
     sync_target,
     td_loss,
@@ -59,6 +62,57 @@ def test_td_loss_gradient_matches_finite_differences(loss: str) -> None:
     assert relative_error(analytic, numeric) < 1e-7
     for k, g in analytic.items():
         assert g.shape == q.params[k].shape and g.dtype == np.float64
+
+
+@pytest.mark.parametrize("hidden", [(7, 5), (6, 5, 4)], ids=["2-hidden", "3-hidden"])
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_deep_td_loss_gradient_matches_finite_differences_in_every_layer(
+    loss: str, hidden: tuple[int, ...]
+) -> None:
+    rng = np.random.default_rng(4)
+    q = QNetwork(D, N_ACT, hidden, rng)
+    for k in q.params:
+        if k.startswith("b"):  # non-zero biases: every ReLU mask has both signs
+            q.params[k] = rng.standard_normal(q.params[k].shape) * 0.3
+    assert list(q.params) == [
+        f"{w}{i}" for i in range(1, len(hidden) + 2) for w in ("W", "b")
+    ]
+    obs = rng.standard_normal((B, D))
+    actions = rng.integers(0, N_ACT, B)
+    targets = rng.standard_normal(B) * 3.0
+    _, analytic = td_loss_and_grad(q, obs, actions, targets, loss=loss)
+    numeric = numerical_gradient(
+        lambda: td_loss(q, obs, actions, targets, loss=loss), q.params
+    )
+    for k in q.params:  # layer by layer: an error in one layer cannot hide in the total
+        assert np.any(analytic[k] != 0), k
+        assert relative_error({k: analytic[k]}, {k: numeric[k]}) < 1e-7, k
+
+
+def test_deep_network_forward_hand_computed() -> None:
+    q = QNetwork(1, 2, (2, 1), np.random.default_rng(0))
+    q.params = {
+        "W1": np.array([[1.0], [-1.0]]),
+        "b1": np.zeros(2),
+        "W2": np.array([[2.0, 3.0]]),
+        "b2": np.array([-1.0]),
+        "W3": np.array([[1.0], [-2.0]]),
+        "b3": np.array([0.5, 0.0]),
+    }
+    # s = 2: h1 = relu([2, -2]) = [2, 0]; h2 = relu(4 - 1) = 3; Q = [3.5, -6]
+    np.testing.assert_allclose(q.q_values(np.array([2.0])), [3.5, -6.0])
+    assert q.greedy(np.array([2.0])) == 0 and q.layers == 3 and q.hidden == (2, 1)
+    # s = -2: h1 = [0, 2]; h2 = relu(6 - 1) = 5; Q = [5.5, -10]
+    np.testing.assert_allclose(q.q_values(np.array([[-2.0]])), [[5.5, -10.0]])
+
+
+def test_clip_grad_norm_hand_computed() -> None:
+    grads = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}  # global norm 5
+    clipped = clip_grad_norm(grads, 1.0)
+    np.testing.assert_allclose(clipped["a"], [0.6, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(clipped["b"], [[0.8]], rtol=1e-6)
+    same = clip_grad_norm(grads, 10.0)  # already inside: unchanged
+    np.testing.assert_array_equal(same["a"], grads["a"])
 
 
 def test_td_loss_hand_computed() -> None:
@@ -238,6 +292,47 @@ def test_target_network_synced_every_k_steps_in_training(
     assert not np.array_equal(history.q_network.params["W1"], target.params["W1"])
 
 
+def test_gradient_steps_per_round_and_snapshots_at_fixed_steps() -> None:
+    config = DQNConfig(
+        seed=1,
+        hidden=8,
+        hidden_layers=2,
+        learning_starts=100,
+        train_every=50,
+        gradient_steps=3,
+        batch_size=8,
+        max_env_steps=400,
+        max_grad_norm=1.0,
+    )
+    history = train_dqn(config, snapshot_at=[150, 400, 10_000])
+    assert history.updates == 3 * 6  # rounds at steps 150, 200, ..., 400
+    assert sorted(history.snapshots) == [150, 400]  # 10,000 is never reached
+    assert history.q_network is not None
+    for k, v in history.q_network.params.items():  # the last snapshot is the final net
+        np.testing.assert_array_equal(history.snapshots[400].params[k], v)
+    assert not np.array_equal(
+        history.snapshots[150].params["W3"], history.snapshots[400].params["W3"]
+    )
+
+
+def test_rl_zoo_preset_is_the_published_recipe() -> None:
+    zoo = DQN_PRESETS["rl-zoo"]
+    assert (zoo.hidden, zoo.hidden_layers, zoo.lr, zoo.batch_size) == (
+        256,
+        2,
+        2.3e-3,
+        64,
+    )
+    assert (zoo.buffer_size, zoo.learning_starts, zoo.gamma) == (100_000, 1_000, 0.99)
+    assert (zoo.target_update, zoo.train_every, zoo.gradient_steps) == (10, 256, 128)
+    # exploration_fraction 0.16 of n_timesteps 50,000, final ε 0.04
+    assert zoo.epsilon_decay_steps == round(0.16 * 50_000) and zoo.epsilon_end == 0.04
+    assert (zoo.loss, zoo.max_grad_norm, zoo.double) == ("huber", 10.0, False)
+    assert dqn_preset("rl-zoo", seed=5).seed == 5
+    with pytest.raises(ValueError, match=r"DQN preset must be one of .*'nope'"):
+        dqn_preset("nope")
+
+
 def test_seed_streams_share_the_init_stream_with_reinforce() -> None:
     init_dqn, replay, explore, env_seed_dqn = seed_streams(7, 3)
     init_pg, _, env_seed_pg = seed_streams(7)
@@ -252,6 +347,9 @@ def test_seed_streams_share_the_init_stream_with_reinforce() -> None:
     ("field", "value"),
     [
         ("hidden", 0),
+        ("hidden_layers", 0),
+        ("gradient_steps", 0),
+        ("max_grad_norm", 0.0),
         ("gamma", 1.5),
         ("lr", -1e-3),
         ("lr", float("nan")),
@@ -307,6 +405,10 @@ def test_bad_function_inputs_name_the_parameter() -> None:
         DQNConfig(gamma=1.1)  # the boundary: td_targets trusts its gamma
     with pytest.raises(ValueError, match="hidden"):
         QNetwork(D, N_ACT, 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="hidden"):
+        QNetwork(D, N_ACT, (), np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"unknown DQNConfig field.*hiden"):
+        DQNConfig.from_dict({"hiden": 3})
 
 
 def test_continuous_actions_are_rejected() -> None:
