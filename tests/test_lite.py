@@ -96,7 +96,11 @@ def test_pyodide_guard_stands_in_for_missing_modules(monkeypatch, tmp_path):
     monkeypatch.setattr(lite, "BROWSER", True)
     for name in ("_multiprocessing", "fcntl"):  # imports fail, as under Pyodide
         monkeypatch.setitem(sys.modules, name, None)
-    monkeypatch.delenv("JOBLIB_MULTIPROCESSING", raising=False)
+    # setenv first, so that undoing the patch removes what guard_pyodide sets (delenv
+    # of an absent variable records nothing, and the "0" would leak into every later
+    # test's subprocesses: joblib without processes)
+    monkeypatch.setenv("JOBLIB_MULTIPROCESSING", "unset")
+    monkeypatch.delenv("JOBLIB_MULTIPROCESSING")
     lite.guard_pyodide()
     processes = sys.modules["_multiprocessing"]
     assert processes is not None and processes.__name__ == "_multiprocessing"
