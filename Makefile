@@ -46,7 +46,7 @@ BOOK_DIR ?= .
 CHROMIUM := /usr/bin/chromium
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
+	BOOK_LITE=$(if $(filter .,$(BOOK_DIR)),1,0) $(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
 	@if [ "$(BOOK_DIR)" = . ]; then $(MAKE) --no-print-directory lite; fi
 
 # The JupyterLite site (every chapter as a notebook run by Pyodide in the browser) into

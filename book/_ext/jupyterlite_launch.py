@@ -5,10 +5,14 @@ The JupyterLite site (``book/_ext/jupyterlite_build.py``, built by ``make book``
 own name, ``<chapter>.ipynb``. The button links to
 ``lite/notebooks/index.html?path=<chapter>.ipynb`` relative to the page, so the site works
 wherever it is served (a GitHub Pages project site lives below ``/<repository>/``).
+
+``make book`` builds the site only for the real book; for any other book (the tests' small
+books) it sets ``BOOK_LITE=0`` and no button is added, so no page links to a missing site.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ def launch_url(pathto: Any, chapter: str) -> str:
 def add_launch_button(
     app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
+    if os.environ.get("BOOK_LITE") == "0":
+        return  # no JupyterLite site beside this build
     if doctree is None or "header_buttons" not in context:
         return
     source = Path(app.env.doc2path(pagename))
