@@ -117,9 +117,8 @@ def points(
 
 def solve_time(runs: pd.DataFrame) -> SolveTime:
     """Kaplan-Meier median episodes to solve of one point's runs, unsolved censored."""
-    solved = runs["solved_at"]
     return median_episodes_to_solve(
-        [None if pd.isna(s) else int(s) for s in solved], runs["episodes"].tolist()
+        runs["solved_at"].to_numpy(), runs["episodes"].to_numpy()
     )
 
 
