@@ -43,3 +43,31 @@ def test_inverted_pendulum_preset_trains_a_gaussian_policy() -> None:
         assert a.policy.std()[0] != 1.0  # log σ is learnt, from σ = 1
         for name, value in a.policy.params.items():
             assert b.policy is not None and (value == b.policy.params[name]).all()
+
+
+def test_acrobot_preset_is_the_tuning_scripts_choice() -> None:
+    """The ``acrobot`` preset is the setting tuning/acrobot.py's rule picks from the
+    committed record of its last stage, and every stage's record holds that stage's
+    grid on that stage's tuning seeds (none of them a reporting seed)."""
+    import importlib.util
+    from pathlib import Path
+
+    import pandas as pd
+
+    from reinforce.protocol import REPORTING_SEEDS
+    from reinforce.sweep import expand_grid
+
+    path = Path(__file__).parents[1] / "tuning" / "acrobot.py"
+    spec = importlib.util.spec_from_file_location("acrobot_tuning", path)
+    assert spec is not None and spec.loader is not None
+    tuning = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tuning)
+    for stage, (_, grid, seeds) in tuning.STAGES.items():
+        frame = pd.read_csv(tuning.record(stage))
+        assert sorted(set(frame["seed"])) == seeds, stage
+        assert not set(seeds) & set(REPORTING_SEEDS), stage
+        assert len(frame) == len(expand_grid(grid)) * len(seeds), stage
+    chosen = tuning.choose(pd.read_csv(tuning.record(tuning.LAST)))
+    base = tuning.STAGES[tuning.LAST].base.replace(**chosen)
+    config = preset("acrobot", max_episodes=base.max_episodes, stop_when_solved=True)
+    assert config.replace(solved_threshold=-100.0) == base
