@@ -503,7 +503,10 @@ def _round_up(x: float, digits: int) -> float:
 def _positional(x: float, digits: int) -> str:
     """x to ``digits`` significant digits without an exponent: 5e-05 → "0.00005"."""
     return np.format_float_positional(
-        float(f"{x:.{digits}g}"), precision=digits, unique=False, fractional=False,
+        float(f"{x:.{digits}g}"),
+        precision=digits,
+        unique=False,
+        fractional=False,
         trim="-",
     )
 
@@ -551,7 +554,9 @@ def holm_p(p_values: Sequence[PValue]) -> list[PValue]:
     """
     ps = list(p_values)
     if not ps or not all(isinstance(p, PValue) for p in ps):
-        raise ValueError(f"p_values must be a non-empty list of PValue, got {p_values!r}")
+        raise ValueError(
+            f"p_values must be a non-empty list of PValue, got {p_values!r}"
+        )
     raw = np.array([p.value for p in ps])
     adjusted = holm(raw)
     order = np.argsort(raw, kind="stable")
