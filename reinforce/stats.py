@@ -73,6 +73,7 @@ __all__ = [
     "median_episodes_to_solve",
     "probability_of_improvement",
     "probability_of_improvement_ci",
+    "truncate_at_first_censoring",
     "wilson",
 ]
 
@@ -314,6 +315,27 @@ def kaplan_meier(
     events = (solved[None, :] & (t[None, :] == times[:, None])).sum(axis=1)  # d_j: (K,)
     survival = np.cumprod(1.0 - events / at_risk)  # at_risk >= events >= 1
     return times, 1.0 - survival
+
+
+def truncate_at_first_censoring(
+    solved_at: ArrayLike, used: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Solve times on an axis where unsolved runs stop at different points, made safe
+    for :func:`kaplan_meier`: (solved_at, used), each (n,), both float.
+
+    A budget in episodes stops every unsolved run at the same episode, but on another
+    axis (environment steps, seconds) an unsolved run stops wherever its episodes ran
+    out, and runs that fail play short episodes: censoring then depends on the outcome,
+    and Kaplan–Meier, which assumes it does not, overstates the fraction solved. Up to
+    h, the least any unsolved run used, every run was still running, so the fraction
+    solved by t ≤ h is a plain proportion. This censors every run at h: a run solved
+    after h counts as unsolved at h (``solved_at`` NaN), ``used`` becomes min(used, h).
+    With no unsolved run, nothing changes.
+    """
+    t, solved = _solve_data(solved_at, used)  # t: the solve time, or what was used
+    h = float(t[~solved].min()) if (~solved).any() else np.inf
+    kept = solved & (t <= h)
+    return np.where(kept, t, np.nan), np.minimum(t, h)
 
 
 @dataclass(frozen=True)

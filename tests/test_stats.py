@@ -18,6 +18,7 @@ from reinforce.stats import (
     median_episodes_to_solve,
     probability_of_improvement,
     probability_of_improvement_ci,
+    truncate_at_first_censoring,
     wilson,
 )
 
@@ -506,3 +507,25 @@ def test_holm_p_keeps_bounds_and_matches_holm() -> None:
         holm_p([0.01, 0.02])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="PValue"):
         holm_p([])
+
+
+def test_truncate_at_first_censoring_hand_computed() -> None:
+    # steps used: solved at 1000, 3000, 8000; one unsolved run stopped at 2000
+    solved_at, used = truncate_at_first_censoring(
+        [1000, 3000, None, 8000], [1000, 3000, 2000, 8000]
+    )
+    np.testing.assert_array_equal(solved_at, [1000, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(used, [1000, 2000, 2000, 2000])
+    times, F = kaplan_meier(solved_at, used)
+    np.testing.assert_array_equal(times, [1000])
+    np.testing.assert_allclose(F, [0.25])  # 1 of all 4 runs by step 2000
+    # untruncated, Kaplan-Meier would claim every run solved by 8000
+    assert kaplan_meier([1000, 3000, None, 8000], [1000, 3000, 2000, 8000])[1][-1] == 1
+    st = median_episodes_to_solve(solved_at, used)
+    assert st.censored and st.format() == ">2000"
+    # nothing unsolved: nothing changes
+    a, u = truncate_at_first_censoring([5, 7], [5, 7])
+    np.testing.assert_array_equal(a, [5, 7])
+    np.testing.assert_array_equal(u, [5, 7])
+    with pytest.raises(ValueError, match="same length"):
+        truncate_at_first_censoring([1, 2], [1])
