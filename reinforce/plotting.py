@@ -366,6 +366,10 @@ def plot_fraction_solved(
     ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(_SOLVE_AXES[x])
+    if x == "env_steps":  # "250k", not "250000": long tick labels collide
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
     ax.set_ylabel("fraction of runs solved")
     if confidence is not None:
         ax.set_title(f"band: {confidence:.0%} Wilson interval", fontsize="medium")

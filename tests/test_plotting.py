@@ -238,6 +238,7 @@ def test_fraction_solved_in_env_steps_stops_where_the_first_unsolved_run_stopped
     np.testing.assert_array_equal(step.get_xdata(), [0, 1000, 2000])
     np.testing.assert_allclose(step.get_ydata(), [0.0, 0.25, 0.25])  # 1 of all 4
     assert step.get_label() == "g (3/4 solved)"
+    assert ax.xaxis.get_major_formatter()(2000, 0) == "2k"  # short tick labels
     band = ax.collections[0].get_paths()[0].vertices  # a plain proportion up to there
     assert band[:, 1].max() == pytest.approx(wilson(1, 4).high)
 
