@@ -45,8 +45,16 @@ BOOK_FLAGS := --all --builder html -n -W --keep-going
 BOOK_DIR ?= .
 CHROMIUM := /usr/bin/chromium
 
+# The chapters that train the same population runs (the protocol's base on the reporting
+# seeds) train them once per build: reinforce.protocol.population_sweep keeps its runs in
+# RUN_CACHE, keyed by the full Config and a hash of the package's source, and the
+# directory is emptied first, so no run outlives the build that trained it.
+RUN_CACHE = $(abspath $(BOOK_DIR))/_build/.run-cache
+
 book: $(STAMP)
-	BOOK_LITE=$(if $(filter .,$(BOOK_DIR)),1,0) $(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
+	rm -rf $(RUN_CACHE)
+	REINFORCE_RUN_CACHE=$(RUN_CACHE) BOOK_LITE=$(if $(filter .,$(BOOK_DIR)),1,0) \
+	  $(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_FLAGS)
 	@if [ "$(BOOK_DIR)" = . ]; then $(MAKE) --no-print-directory lite; fi
 
 # The JupyterLite site (every chapter as a notebook run by Pyodide in the browser) into

@@ -313,9 +313,12 @@ def plot_fraction_solved(
     never reaches 1 shows the runs that failed; it ends at the longest run. When every
     unsolved run lasted the whole budget (no censoring before it), the fraction solved
     by t is a plain proportion, and its Wilson interval is drawn as a band
-    (``confidence=None``: no band).
+    (``confidence=None``: no band). In environment steps the unsolved runs stop at
+    different step counts, and the failing ones early (short episodes), so the curve
+    is the plain fraction of all runs solved and stops at the fewest steps any
+    unsolved run used (:func:`reinforce.stats.truncate_at_first_censoring`).
     """
-    from .stats import kaplan_meier, wilson
+    from .stats import kaplan_meier, truncate_at_first_censoring, wilson
 
     x = choice("x", x, tuple(_SOLVE_AXES))
     groups = (
@@ -328,11 +331,15 @@ def plot_fraction_solved(
         if not rows:
             continue
         solved_at, last = _solve_times(rows, x)
+        if x != "episodes":  # censoring in steps depends on the outcome: stop at it
+            cut, used = truncate_at_first_censoring(solved_at, last)
+            solved_at = [None if np.isnan(s) else float(s) for s in cut]
+            last = [float(u) for u in used]
         t, F = kaplan_meier(solved_at, last)
         horizon = max(last)
         xs = np.concatenate([[0], t, [horizon]])
         ys = np.concatenate([[0.0], F, [F[-1] if F.size else 0.0]])
-        n_solved = sum(s is not None for s in solved_at)
+        n_solved = sum(r["solved_at"] is not None for r in rows)
         color = f"C{i % 10}"
         ax.step(
             xs,
@@ -359,6 +366,10 @@ def plot_fraction_solved(
     ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(_SOLVE_AXES[x])
+    if x == "env_steps":  # "250k", not "250000": long tick labels collide
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
     ax.set_ylabel("fraction of runs solved")
     if confidence is not None:
         ax.set_title(f"band: {confidence:.0%} Wilson interval", fontsize="medium")

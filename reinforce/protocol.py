@@ -46,7 +46,11 @@ failure (censored), never dropped.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .checks import integer
@@ -63,6 +67,7 @@ __all__ = [
     "MAX_EPISODE_STEPS",
     "MIN_SEEDS",
     "REPORTING_SEEDS",
+    "RUN_CACHE_ENV",
     "SEEDS_PER_CONDITION",
     "SOLVED_THRESHOLD",
     "SOLVED_WINDOW",
@@ -71,6 +76,7 @@ __all__ = [
     "one_at_a_time",
     "population_sweep",
     "reporting_seeds",
+    "source_key",
     "tuning_seeds",
 ]
 
@@ -94,6 +100,9 @@ TUNING_SEEDS = range(0, 1000)
 REPORTING_SEEDS = range(1000, 2000)
 #: the level of every interval in the book
 CONFIDENCE = 0.95
+#: the environment variable naming a directory where :func:`population_sweep` keeps its
+#: runs for the later chapters of the same build (``make book`` sets it and empties it)
+RUN_CACHE_ENV = "REINFORCE_RUN_CACHE"
 
 #: the configuration every practice chapter starts from and varies
 BASE: Config = preset(
@@ -127,6 +136,22 @@ def tuning_seeds(n: int = SEEDS_PER_CONDITION) -> list[int]:
     return _first(TUNING_SEEDS, n)
 
 
+def source_key(package: str | Path | None = None) -> str:
+    """A hash of what a run's result depends on besides its Config: the source of every
+    module of the package (``package``, default this one) and the versions of Python,
+    NumPy and Gymnasium. Runs kept under one key are reused only under the same key."""
+    import gymnasium
+    import numpy
+
+    root = Path(__file__).parent if package is None else Path(package)
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(f"{sys.version}|{numpy.__version__}|{gymnasium.__version__}".encode())
+    return digest.hexdigest()[:16]
+
+
 def population_sweep(
     base: Config,
     grid: Mapping[str, Sequence[Any]] | None,
@@ -146,10 +171,20 @@ def population_sweep(
     so the grouping changes the speed, not the results (which are not bit-identical to
     :func:`reinforce.train`'s: the populations draw their environment resets from each
     run's own stream).
+
+    With the environment variable :data:`RUN_CACHE_ENV` set to a directory (and no
+    ``out``), the runs are kept in ``<directory>/<source_key()>`` and a run already
+    there, trained the same way with the same full Config, is read back instead of
+    trained again: the chapters of one book build that train the same runs (the base
+    on the reporting seeds) train them once. ``make book`` empties the directory
+    before each build, so no run outlives the build that trained it.
     """
     if "train_fn" in options:
         raise TypeError("population_sweep trains populations: call sweep for train_fn")
     options.setdefault("progress", False)
+    cache = os.environ.get(RUN_CACHE_ENV)
+    if cache and options.get("out") is None:
+        options["out"] = Path(cache) / source_key()
     return sweep(base, grid, list(seeds), n_jobs=n_jobs, **options)
 
 

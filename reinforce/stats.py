@@ -32,6 +32,11 @@ P(X > Y) is the point "1.00 (1.00 to 1.00)". Three tools that stay honest there:
     statistic for P(X > Y) = ½.
 ``holm``
     Holm's step-down correction of several p-values tested together (Holm 1979).
+``PValue`` and ``holm_p``
+    a p-value as it may be printed: when no sampled relabelling reached the observed
+    statistic, the test only shows p ≤ 1/(B + 1), its resolution, and the p-value
+    prints as that bound ("≤ 0.00005"), never as an exact number; ``holm_p`` corrects
+    several of them and keeps the bounds (a Holm value that rests on a bound is one).
 
 A run that never solved within a budget shared by every run is *censored* at that
 budget: as an episodes-to-solve it ties with the other unsolved runs and loses to every
@@ -43,7 +48,7 @@ Scores are ``(n,)`` (n runs of one task) or ``(n, k)`` (n runs × k tasks).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
 from statistics import NormalDist
@@ -56,16 +61,19 @@ from .checks import flag, generator, integer, interval
 __all__ = [
     "Comparison",
     "Estimate",
+    "PValue",
     "SolveTime",
     "bootstrap_ci",
     "compare",
     "holm",
+    "holm_p",
     "iqm",
     "kaplan_meier",
     "median",
     "median_episodes_to_solve",
     "probability_of_improvement",
     "probability_of_improvement_ci",
+    "truncate_at_first_censoring",
     "wilson",
 ]
 
@@ -309,6 +317,27 @@ def kaplan_meier(
     return times, 1.0 - survival
 
 
+def truncate_at_first_censoring(
+    solved_at: ArrayLike, used: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Solve times on an axis where unsolved runs stop at different points, made safe
+    for :func:`kaplan_meier`: (solved_at, used), each (n,), both float.
+
+    A budget in episodes stops every unsolved run at the same episode, but on another
+    axis (environment steps, seconds) an unsolved run stops wherever its episodes ran
+    out, and runs that fail play short episodes: censoring then depends on the outcome,
+    and Kaplan–Meier, which assumes it does not, overstates the fraction solved. Up to
+    h, the least any unsolved run used, every run was still running, so the fraction
+    solved by t ≤ h is a plain proportion. This censors every run at h: a run solved
+    after h counts as unsolved at h (``solved_at`` NaN), ``used`` becomes min(used, h).
+    With no unsolved run, nothing changes.
+    """
+    t, solved = _solve_data(solved_at, used)  # t: the solve time, or what was used
+    h = float(t[~solved].min()) if (~solved).any() else np.inf
+    kept = solved & (t <= h)
+    return np.where(kept, t, np.nan), np.minimum(t, h)
+
+
 @dataclass(frozen=True)
 class SolveTime:
     """A median episodes-to-solve that may be censored.
@@ -485,6 +514,85 @@ def _midranks(v: np.ndarray) -> np.ndarray:
     return np.asarray(sums[inverse] / counts[inverse])
 
 
+def _round_up(x: float, digits: int) -> float:
+    """x rounded up to ``digits`` significant digits (a bound stays a bound)."""
+    if x <= 0:
+        return 0.0
+    scale = 10.0 ** (digits - 1 - int(np.floor(np.log10(x))))
+    return float(np.ceil(x * scale * (1 - 1e-12)) / scale)
+
+
+def _positional(x: float, digits: int) -> str:
+    """x to ``digits`` significant digits without an exponent: 5e-05 → "0.00005"."""
+    return np.format_float_positional(
+        float(f"{x:.{digits}g}"),
+        precision=digits,
+        unique=False,
+        fractional=False,
+        trim="-",
+    )
+
+
+@dataclass(frozen=True)
+class PValue:
+    """A p-value as a permutation test can report it.
+
+    ``bound`` is True when the test only shows ``p ≤ value``: no sampled relabelling
+    reached the observed statistic, so the value is the test's resolution
+    (b + 1)/(B + 1) with b = 0, and the true permutation p-value may be far smaller.
+    Such a value prints as a bound, rounded *up*, so the printed bound still holds.
+    """
+
+    value: float
+    bound: bool
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.value <= 1:
+            raise ValueError(f"value must lie in [0, 1], got {self.value!r}")
+
+    def format(self, digits: int = 2, *, relation: bool = False) -> str:
+        """``"0.036"`` or ``"≤ 0.00005"``; with ``relation``, ``"= 0.036"`` or
+        ``"≤ 0.00005"``.
+
+        ``digits`` significant digits; a bound is rounded up, a value to the nearest.
+        The same call gives the same text in a table and in a sentence.
+        """
+        digits = integer("digits", digits, low=1)
+        if self.bound:
+            return f"≤ {_positional(_round_up(self.value, digits), digits)}"
+        text = _positional(self.value, digits)
+        return f"= {text}" if relation else text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def holm_p(p_values: Sequence[PValue]) -> list[PValue]:
+    """:func:`holm` for :class:`PValue` s: the adjusted values, in the order given.
+
+    An adjusted value is a bound when every term (m − i) p₍ᵢ₎ that attains it (the
+    running maximum of Holm's step-down) comes from a bound: Holm's formula applied
+    to bounds gives a bound.
+    """
+    ps = list(p_values)
+    if not ps or not all(isinstance(p, PValue) for p in ps):
+        raise ValueError(
+            f"p_values must be a non-empty list of PValue, got {p_values!r}"
+        )
+    raw = np.array([p.value for p in ps])
+    adjusted = holm(raw)
+    order = np.argsort(raw, kind="stable")
+    m = raw.size
+    terms = (m - np.arange(m)) * raw[order]  # (m,) in sorted order
+    out: list[PValue] = [PValue(0.0, False)] * m
+    for rank, i in enumerate(order):
+        top = terms[: rank + 1].max()
+        attaining = [ps[j] for j in order[: rank + 1][terms[: rank + 1] == top]]
+        bound = bool(adjusted[i] < 1 and all(p.bound for p in attaining))
+        out[i] = PValue(float(adjusted[i]), bound)
+    return out
+
+
 @dataclass(frozen=True)
 class Comparison:
     """P(X > Y) between two groups of runs, its interval and a test of P = ½."""
@@ -495,9 +603,16 @@ class Comparison:
     """Two-sided permutation p-value of the Mann–Whitney statistic for P(X > Y) = ½."""
     exact: bool
     """True if every relabelling was enumerated, False if they were sampled."""
+    p_floor: float
+    """The smallest p-value this test could have given: its resolution."""
+
+    @property
+    def p(self) -> PValue:
+        """The p-value to print: a bound when sampled and none reached the statistic."""
+        return PValue(self.p_value, not self.exact and self.p_value <= self.p_floor)
 
     def __str__(self) -> str:
-        return f"P(X > Y) = {self.p_better}, p = {self.p_value:.3g}"
+        return f"P(X > Y) = {self.p_better}, p {self.p.format(3, relation=True)}"
 
 
 _EXACT_LIMIT = 20_000  # enumerate the relabellings up to this many, else sample them
@@ -518,7 +633,8 @@ def compare(
     runs enter as the shared budget (see the module notes). The p-value counts the
     relabellings of the n + m runs whose |U − nm/2| is at least the observed one: all
     of them when there are at most 20,000, else ``n_permutations`` drawn from ``rng``,
-    counted as (b + 1)/(B + 1) so a sampled p-value is never 0.
+    counted as (b + 1)/(B + 1) so a sampled p-value is never 0. With b = 0 that is the
+    test's resolution, and ``.p`` reports it as a bound (:class:`PValue`).
     """
     a, b = _pair(x, y, higher_is_better)
     if a.shape[1] != 1:
@@ -539,10 +655,13 @@ def compare(
 
         chosen = np.array(list(combinations(range(n + m), n)))  # (C, n)
         u = ranks[chosen].sum(axis=1) - n * (n + 1) / 2
-        p = float(np.mean(np.abs(u - n * m / 2) >= observed - 1e-9))
+        deviation = np.abs(u - n * m / 2)  # (C,)
+        p = float(np.mean(deviation >= observed - 1e-9))
+        floor = float(np.mean(deviation >= deviation.max() - 1e-9))
     else:
         perms = rng.permuted(np.tile(ranks, (n_permutations, 1)), axis=1)  # (B, N)
         u = _mann_whitney_u(perms, n)
         hits = int(np.sum(np.abs(u - n * m / 2) >= observed - 1e-9))
         p = (hits + 1) / (n_permutations + 1)
-    return Comparison(Estimate(theta, low, high, confidence), p, exact)
+        floor = 1 / (n_permutations + 1)
+    return Comparison(Estimate(theta, low, high, confidence), p, exact, floor)

@@ -219,6 +219,30 @@ def test_fraction_solved_against_env_steps_with_a_wilson_band() -> None:
         plot_fraction_solved({"g": rows}, axes(), x="seconds")
 
 
+def test_fraction_solved_in_env_steps_stops_where_the_first_unsolved_run_stopped() -> (
+    None
+):
+    # the unsolved run played short episodes and stopped at 2,000 steps: beyond that,
+    # Kaplan-Meier would count only the runs that went on (the good ones) and reach 1
+    rows = [
+        {"solved_at": a, "episodes": e, "env_steps": st}
+        for a, e, st in [
+            (10, 10, 1000),
+            (20, 20, 3000),
+            (None, 40, 2000),
+            (40, 40, 8000),
+        ]
+    ]
+    ax = plot_fraction_solved({"g": rows}, axes(), x="env_steps")
+    step = ax.lines[0]
+    np.testing.assert_array_equal(step.get_xdata(), [0, 1000, 2000])
+    np.testing.assert_allclose(step.get_ydata(), [0.0, 0.25, 0.25])  # 1 of all 4
+    assert step.get_label() == "g (3/4 solved)"
+    assert ax.xaxis.get_major_formatter()(2000, 0) == "2k"  # short tick labels
+    band = ax.collections[0].get_paths()[0].vertices  # a plain proportion up to there
+    assert band[:, 1].max() == pytest.approx(wilson(1, 4).high)
+
+
 def test_fraction_solved_when_nothing_solved() -> None:
     rows = [
         {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
+import numpy as np
 import pytest
 
 from reinforce import preset
@@ -108,3 +111,59 @@ def test_one_at_a_time_shares_the_base_and_matches_population_sweeps() -> None:
     base_gamma = each["gamma"].select({"gamma": small.gamma})
     base_lr = each["lr"].select({"lr": small.lr})
     assert [r["run_id"] for r in base_gamma] == [r["run_id"] for r in base_lr]
+
+
+def _table(result):  # everything but the wall-clock time
+    return [
+        {k: v for k, v in row.items() if k != "wall_seconds"} for row in result.rows
+    ]
+
+
+def test_population_sweep_reuses_the_runs_kept_in_the_build_cache(
+    tmp_path, monkeypatch
+) -> None:
+    from reinforce.protocol import RUN_CACHE_ENV, population_sweep, source_key
+
+    small = base(max_episodes=6, hidden=8, num_envs=2, batch_size=2)
+    monkeypatch.setenv(RUN_CACHE_ENV, str(tmp_path))
+    first = population_sweep(small, {"gamma": [0.9, 0.99]}, [1000, 1001], n_jobs=1)
+    # a later chapter asks for two of those runs and a new one: only the new one trains
+    later = population_sweep(small, {"gamma": [0.99]}, [1000, 1001, 1002], n_jobs=1)
+    assert first.computed == 4 and later.computed == 1
+    kept = {row["run_id"]: row for row in first.rows}
+    for row in later.rows[:2]:
+        assert row == kept[row["run_id"]]  # read back, wall-clock time included
+        assert np.array_equal(
+            later.returns[row["run_id"]], first.returns[row["run_id"]]
+        )
+    assert [p.name for p in tmp_path.iterdir()] == [source_key()]
+    # and read back, they are what a build without the cache trains
+    monkeypatch.delenv(RUN_CACHE_ENV)
+    fresh = population_sweep(small, {"gamma": [0.99]}, [1000, 1001, 1002], n_jobs=1)
+    assert fresh.computed == 3 and _table(fresh) == _table(later)
+    assert [p.name for p in tmp_path.iterdir()] == [source_key()]  # nothing new written
+
+
+def test_source_key_changes_with_any_module_of_the_package(tmp_path) -> None:
+    import shutil
+
+    import reinforce
+    from reinforce.protocol import source_key
+
+    package = Path(reinforce.__file__).parent
+    copy = tmp_path / "reinforce"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert source_key(copy) == source_key(package) == source_key()
+    with open(copy / "stats.py", "a", encoding="utf-8") as f:
+        f.write("\n# one changed line\n")
+    assert source_key(copy) != source_key(package)
+    (copy / "stats.py").unlink()
+    assert source_key(copy) != source_key(package)
+
+
+def test_make_book_empties_the_run_cache_and_points_the_chapters_at_it() -> None:
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    recipe = makefile.split("\nbook: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
+    assert "rm -rf $(RUN_CACHE)" in recipe.splitlines()[0]  # before anything runs
+    assert "REINFORCE_RUN_CACHE=$(RUN_CACHE)" in recipe
+    assert "RUN_CACHE = $(abspath $(BOOK_DIR))/_build/.run-cache" in makefile

@@ -7,15 +7,18 @@ import pytest
 
 from reinforce.stats import (
     Estimate,
+    PValue,
     bootstrap_ci,
     compare,
     holm,
+    holm_p,
     iqm,
     kaplan_meier,
     median,
     median_episodes_to_solve,
     probability_of_improvement,
     probability_of_improvement_ci,
+    truncate_at_first_censoring,
     wilson,
 )
 
@@ -431,3 +434,98 @@ def test_compare_covers_the_truth_about_as_often_as_it_says() -> None:
         c = compare(g.normal(1, 1, 20), g.normal(0, 1, 20), rng=g, n_permutations=1)
         hits += c.p_better.low <= truth <= c.p_better.high
     assert 0.90 <= hits / 300 <= 0.99
+
+
+# ---------------------------------------------------------------- p-values at the floor
+
+
+@pytest.mark.parametrize(
+    ("value", "bound", "table", "sentence"),
+    [
+        (0.0036, False, "0.0036", "= 0.0036"),
+        (0.04567, False, "0.046", "= 0.046"),  # to the nearest
+        (1.0, False, "1", "= 1"),
+        (1 / 20_001, True, "≤ 0.00005", "≤ 0.00005"),  # 4.99975e-05, no exponent
+        (3 / 20_001, True, "≤ 0.00015", "≤ 0.00015"),  # 1.49993e-04 rounded *up*
+        (0.1231, True, "≤ 0.13", "≤ 0.13"),  # a bound is never rounded down
+    ],
+    ids=["value", "nearest", "one", "floor", "holm-of-floor", "up"],
+)
+def test_p_value_prints_a_bound_as_a_bound(
+    value: float, bound: bool, table: str, sentence: str
+) -> None:
+    p = PValue(value, bound)
+    assert p.format() == str(p) == table
+    assert p.format(relation=True) == sentence
+    if bound:  # the printed bound holds
+        assert float(table.removeprefix("≤ ")) >= value
+    with pytest.raises(ValueError, match="digits"):
+        p.format(0)
+
+
+def test_p_value_checks_its_range() -> None:
+    with pytest.raises(ValueError, match="value must lie in"):
+        PValue(1.5, False)
+
+
+def test_compare_reports_a_sampled_p_value_at_its_floor_as_a_bound() -> None:
+    # 20 vs 20 fully separated: C(40, 20) relabellings, so they are sampled, and none
+    # of 20,000 is as extreme as the observed one: p = 1/20001, the test's resolution
+    fast, slow = np.arange(20.0), np.arange(20.0) + 100
+    c = compare(fast, slow, rng=rng(), higher_is_better=False)
+    assert not c.exact and c.p_value == c.p_floor == pytest.approx(1 / 20_001)
+    assert c.p == PValue(1 / 20_001, True) and str(c.p) == "≤ 0.00005"
+    assert "p ≤ 0.00005" in str(c)
+    # one sampled relabelling fewer than the observed: a value, not a bound
+    g = rng(3)
+    near = compare(g.normal(0.8, 1, 9), g.normal(0, 1, 9), rng=rng(4))
+    assert not near.exact and near.p_value > near.p_floor and not near.p.bound
+
+
+def test_compare_exact_p_value_at_its_floor_is_exact_not_a_bound() -> None:
+    c = compare(np.arange(6.0), np.arange(6.0) + 100, rng=rng())
+    assert c.exact and c.p_floor == pytest.approx(2 / 924) == c.p_value
+    assert not c.p.bound  # every relabelling was counted: 2/924 is the p-value
+    ties = compare([1.0, 1.0], [1.0, 1.0], rng=rng())
+    assert ties.p_floor == 1.0 and not ties.p.bound
+
+
+def test_holm_p_keeps_bounds_and_matches_holm() -> None:
+    f = 1 / 20_001
+    ps = [PValue(f, True), PValue(0.01, False), PValue(f, True), PValue(0.3, False)]
+    adjusted = holm_p(ps)
+    np.testing.assert_allclose([p.value for p in adjusted], holm([p.value for p in ps]))
+    # 4f and 4f (bounds: Holm of a bound is a bound), 2 x 0.01, capped 0.3
+    assert [p.bound for p in adjusted] == [True, False, True, False]
+    assert adjusted[0].format() == "≤ 0.0002"
+    # a value whose Holm adjustment is carried by a bound's larger term is a bound too:
+    # sorted f (x 3) and 1.1f (x 2): the running maximum 3f comes from the bound
+    carried = holm_p([PValue(f, True), PValue(1.1 * f, False), PValue(0.5, False)])
+    assert carried[1].value == pytest.approx(3 * f) and carried[1].bound
+    assert not holm_p([PValue(1.0, True)])[0].bound  # p = 1 is no bound
+    with pytest.raises(ValueError, match="PValue"):
+        holm_p([0.01, 0.02])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="PValue"):
+        holm_p([])
+
+
+def test_truncate_at_first_censoring_hand_computed() -> None:
+    # steps used: solved at 1000, 3000, 8000; one unsolved run stopped at 2000
+    solved_at, used = truncate_at_first_censoring(
+        [1000, 3000, None, 8000], [1000, 3000, 2000, 8000]
+    )
+    np.testing.assert_array_equal(solved_at, [1000, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(used, [1000, 2000, 2000, 2000])
+    times, F = kaplan_meier(solved_at, used)
+    np.testing.assert_array_equal(times, [1000])
+    np.testing.assert_allclose(F, [0.25])  # 1 of all 4 runs by step 2000
+    # untruncated, Kaplan-Meier would claim every run solved by 8000
+    assert kaplan_meier([1000, 3000, None, 8000], [1000, 3000, 2000, 8000])[1][-1] == 1
+    st = median_episodes_to_solve(solved_at, used)
+    assert st.censored and st.format() == ">2000"
+    # nothing unsolved: nothing changes
+    a, u = truncate_at_first_censoring([5, 7], [5, 7])
+    np.testing.assert_array_equal(a, [5, 7])
+    np.testing.assert_array_equal(u, [5, 7])
+    with pytest.raises(ValueError, match="same length"):
+        truncate_at_first_censoring([1, 2], [1])
