@@ -178,25 +178,17 @@ class _CartPoleBank:
     """CartPole sub-environments as one ``CartPoleVectorEnv`` (Gymnasium's physics),
     with every reset drawn from the owning member's generator.
 
-    Row r (a member) owns sub-environments r·M … r·M + M − 1. Start states are drawn
-    from the member's generator ``block`` at a time (from the uniform distribution
-    Gymnasium uses), so that the resets of a step are a few array operations however
-    many members finished an episode; a member's draws depend only on its own resets.
+    Row r (a member) owns sub-environments r·M … r·M + M − 1. The start states of a
+    step's resets are one draw per member that has any, from the uniform distribution
+    Gymnasium uses, written into the vector env in one array operation.
     """
 
     def __init__(
-        self,
-        env: CartPoleVectorEnv,
-        generators: Sequence[np.random.Generator],
-        M: int,
-        block: int = 64,
+        self, env: CartPoleVectorEnv, generators: Sequence[np.random.Generator], M: int
     ) -> None:
         self.env, self.M = env, M
         env.reset(seed=0)  # every state is overwritten from a member's stream
         self.generators = list(generators)  # by row
-        state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
-        self.draws = np.empty((len(self.generators), max(block, M), state.shape[0]))
-        self.used = np.full(len(self.generators), self.draws.shape[1])  # all drawn
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, ...]:
         obs, r, terminated, truncated, _ = self.env.step(
@@ -208,17 +200,19 @@ class _CartPoleBank:
         """Start new episodes on sub-environments ``i`` (grouped by row, rows in
         ascending order); their first observations."""
         env = self.env
+        state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
         rows = i // self.M
-        count = np.bincount(rows, minlength=self.used.size)
-        for r in np.flatnonzero(self.used + count > self.draws.shape[1]):
-            self.draws[r] = self.generators[r].uniform(
-                env.low, env.high, size=self.draws.shape[1:]
-            )
-            self.used[r] = 0
-        rank = np.arange(i.size) - np.searchsorted(rows, rows)  # place in its row
-        state = cast(np.ndarray, env.state)
-        state[:, i] = self.draws[rows, self.used[rows] + rank].T
-        self.used += count
+        first = np.flatnonzero(np.diff(rows, prepend=-1))  # where each row's run starts
+        sizes = np.diff(first, append=rows.size)
+        state[:, i] = np.concatenate(
+            [
+                self.generators[row].uniform(
+                    env.low, env.high, size=(state.shape[0], size)
+                )
+                for row, size in zip(rows[first].tolist(), sizes.tolist(), strict=True)
+            ],
+            axis=1,
+        )
         env.steps[i] = 0
         env.prev_done[i] = False  # no autoreset on the next step: it was done here
         return state[:, i].T.astype(np.float32)
@@ -234,7 +228,6 @@ class _CartPoleBank:
         old.close()
         self.env = new
         self.generators = [self.generators[r] for r in rows]
-        self.draws, self.used = self.draws[rows], self.used[rows]
 
     def close(self) -> None:
         self.env.close()
