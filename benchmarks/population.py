@@ -206,32 +206,47 @@ def main() -> None:
         ):
             print(json.dumps(r))
         return
-    print(
-        f"{args.seeds}-seed studies, {os.cpu_count()} cores, {args.workers} workers",
-        flush=True,
-    )
-    rows = compare(
+    report(
         args.presets,
         args.seeds,
-        args.max_episodes,
-        args.workers,
-        progress=True,
+        max_episodes=args.max_episodes,
+        workers=args.workers,
         repeats=args.repeats,
+        out=args.out,
+    )
+
+
+def report(
+    presets: list[str],
+    seeds: int,
+    *,
+    max_episodes: int,
+    workers: int,
+    repeats: int,
+    out: Path,
+) -> None:
+    """Run :func:`compare`, print its rows as they come and the table, and write the
+    table to ``out``/population.md (to a temporary name, renamed into place)."""
+    print(
+        f"{seeds}-seed studies, {os.cpu_count()} cores, {workers} workers", flush=True
+    )
+    rows = compare(
+        presets, seeds, max_episodes, workers, progress=True, repeats=repeats
     )
     table = to_markdown(rows)
     print()
     print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     header = (
-        f"# Populations vs separate runs\n\n{args.seeds} seeds per study, "
-        f"{os.cpu_count()} cores, {args.workers} workers, whole-process wall times "
-        f"(median of {args.repeats}); speed-up = the joblib study's time over the "
+        f"# Populations vs separate runs\n\n{seeds} seeds per study, "
+        f"{os.cpu_count()} cores, {workers} workers, whole-process wall times "
+        f"(median of {repeats}); speed-up = the joblib study's time over the "
         "row's (median of the repetitions' ratios).\n\n"
     )
-    tmp = args.out / "population.md.tmp"
+    tmp = out / "population.md.tmp"
     tmp.write_text(header + table + "\n", encoding="utf-8")
-    tmp.replace(args.out / "population.md")
-    print(f"\nwrote {args.out / 'population.md'}")
+    tmp.replace(out / "population.md")
+    print(f"\nwrote {out / 'population.md'}")
 
 
 if __name__ == "__main__":

@@ -62,31 +62,15 @@ def main() -> None:
 
 def populations(args: argparse.Namespace) -> None:
     """The population rows: the same study as separate runs and as populations."""
-    print(
-        f"\n{args.population_seeds}-seed studies, {os.cpu_count()} cores, 2 workers",
-        flush=True,
-    )
-    rows = population.compare(
+    print()
+    population.report(
         args.population_presets,
         args.population_seeds,
         max_episodes=5000,
         workers=2,
-        progress=True,
         repeats=args.population_repeats,
+        out=args.out,
     )
-    table = population.to_markdown(rows)
-    print()
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    header = (
-        f"# Populations vs separate runs\n\n{args.population_seeds} seeds per study, "
-        f"{os.cpu_count()} cores, 2 workers, whole-process wall times; speed-up = the "
-        "joblib study's time over the row's.\n\n"
-    )
-    tmp = args.out / "population.md.tmp"
-    tmp.write_text(header + table + "\n", encoding="utf-8")
-    tmp.replace(args.out / "population.md")
-    print(f"\nwrote {args.out / 'population.md'}")
 
 
 def methods(args: argparse.Namespace) -> None:

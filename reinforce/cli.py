@@ -36,9 +36,9 @@ import tempfile
 import textwrap
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -567,15 +567,62 @@ def _given(args: argparse.Namespace, cls: type, other: type) -> dict[str, Any]:
     return {name: getattr(args, name) for name in mine if hasattr(args, name)}
 
 
+class _Run(NamedTuple):
+    """What ``train`` needs to know of an algorithm: the validated config, what
+    config.json records, the progress bar's total and unit, and the training itself
+    (given the bar to advance)."""
+
+    config: Config | DQNConfig
+    saved: dict[str, Any]
+    total: int | None
+    unit: str
+    run: Callable[[Any], History | DQNHistory]
+
+
+def _reinforce_run(args: argparse.Namespace) -> _Run:
+    config = preset(args.preset, **_given(args, Config, DQNConfig))  # validated
+
+    def run(bar: Any) -> History:
+        def progress(history: History) -> None:
+            bar.update(1)
+            if history.episodes % 10 == 0:
+                bar.set_postfix(
+                    mean100=f"{history.rolling_mean()[-1]:.1f}", refresh=False
+                )
+
+        return train(config, progress, catch_interrupt=True)
+
+    return _Run(config, config.to_dict(), config.max_episodes, "ep", run)
+
+
+def _dqn_run(args: argparse.Namespace) -> _Run:
+    if args.preset not in DQN_PRESETS:
+        raise UsageError(
+            f"--preset must be one of {', '.join(DQN_PRESETS)} with --algo dqn, "
+            f"got {args.preset!r}"
+        )
+    config = dqn_preset(args.preset, **_given(args, DQNConfig, Config))
+
+    def run(bar: Any) -> DQNHistory:
+        def progress(history: DQNHistory) -> None:
+            bar.update(history.env_steps - bar.n)
+
+        # Ctrl-C ends the command (exit 130) and keeps nothing: DQN's loop does not
+        # catch it
+        return train_dqn(config, progress)
+
+    saved = {"algo": "dqn", **config.to_dict()}
+    return _Run(config, saved, config.max_env_steps, "step", run)
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    if args.algo == "dqn":
-        return _cmd_train_dqn(args)
-    given = _given(args, Config, DQNConfig)
-    config = preset(args.preset, **given)  # validates every hyperparameter
+    config, saved, total, unit, run = (
+        _dqn_run(args) if args.algo == "dqn" else _reinforce_run(args)
+    )
     _check_env(config.env_id, config.max_steps)
     out = _out_path(args.out)
     _check_out_dir(out, args.overwrite)
-    if config.max_episodes < config.batch_size:
+    if isinstance(config, Config) and config.max_episodes < config.batch_size:
         print(
             f"reinforce: warning: max_episodes {config.max_episodes} < batch_size "
             f"{config.batch_size}: no update is made, the saved policy is the untrained one",
@@ -587,59 +634,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     with Signals() as signals:
         tmp = _make_temp_dir(out)  # an unwritable --out fails here, before any training
         try:
-            _write_json(tmp / "config.json", config.to_dict())
+            _write_json(tmp / "config.json", saved)
             with tqdm(
-                total=config.max_episodes,
-                unit="ep",
+                total=total,
+                unit=unit,
                 disable=args.quiet or None,
                 dynamic_ncols=True,
             ) as bar:
-
-                def progress(history: History) -> None:
-                    bar.update(1)
-                    if history.episodes % 10 == 0:
-                        bar.set_postfix(
-                            mean100=f"{history.rolling_mean()[-1]:.1f}", refresh=False
-                        )
-
-                history = train(config, progress, catch_interrupt=True)
+                history = run(bar)
             signals.hold()  # from here on, signals wait until the run is in place
-            return _finish_train(config, history, tmp, out, args.overwrite, signals)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _cmd_train_dqn(args: argparse.Namespace) -> int:
-    if args.preset not in DQN_PRESETS:
-        raise UsageError(
-            f"--preset must be one of {', '.join(DQN_PRESETS)} with --algo dqn, "
-            f"got {args.preset!r}"
-        )
-    config = dqn_preset(args.preset, **_given(args, DQNConfig, Config))
-    _check_env(config.env_id, config.max_steps)
-    out = _out_path(args.out)
-    _check_out_dir(out, args.overwrite)
-
-    from tqdm.auto import tqdm
-
-    with Signals() as signals:
-        tmp = _make_temp_dir(out)
-        try:
-            _write_json(tmp / "config.json", {"algo": "dqn", **config.to_dict()})
-            with tqdm(
-                total=config.max_env_steps,
-                unit="step",
-                disable=args.quiet or None,
-                dynamic_ncols=True,
-            ) as bar:
-
-                def progress(history: DQNHistory) -> None:
-                    bar.update(history.env_steps - bar.n)
-
-                # Ctrl-C ends the command (exit 130) and keeps nothing: DQN's loop
-                # does not catch it
-                history = train_dqn(config, progress)
-            signals.hold()
             return _finish_train(config, history, tmp, out, args.overwrite, signals)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -298,7 +298,7 @@ class BernoulliPolicy(Policy):
 
     def _actions(self, actions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         a = np.asarray(actions)
-        if a.size != np.prod(shape) or not np.isin(a, (0, 1)).all():
+        if a.size != np.prod(shape) or not ((a == 0) | (a == 1)).all():
             raise ValueError(f"actions must be {shape} values in {{0, 1}}, got {a!r}")
         return a.reshape(shape).astype(np.float64)
 

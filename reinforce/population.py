@@ -32,6 +32,7 @@ pass is batched there.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import time
@@ -42,6 +43,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
+from . import lite
 from .baselines import Baseline, make_baseline
 from .checks import integer
 from .config import Config
@@ -56,6 +58,7 @@ __all__ = [
     "PER_MEMBER",
     "MemberStreams",
     "check_population",
+    "one_blas_thread",
     "plan_populations",
     "structure_key",
     "train_population",
@@ -173,27 +176,50 @@ class MemberStreams:
 
 class _CartPoleBank:
     """CartPole sub-environments as one ``CartPoleVectorEnv`` (Gymnasium's physics),
-    with every reset drawn from the owning member's generator."""
+    with every reset drawn from the owning member's generator.
 
-    def __init__(self, env: CartPoleVectorEnv) -> None:
-        self.env = env
+    Row r (a member) owns sub-environments r·M … r·M + M − 1. The start states of a
+    step's resets are one draw per member that has any, from the uniform distribution
+    Gymnasium uses, written into the vector env in one array operation.
+    """
+
+    def __init__(
+        self, env: CartPoleVectorEnv, generators: Sequence[np.random.Generator], M: int
+    ) -> None:
+        self.env, self.M = env, M
         env.reset(seed=0)  # every state is overwritten from a member's stream
+        self.generators = list(generators)  # by row
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, ...]:
-        obs, r, terminated, truncated, _ = self.env.step(actions.astype(np.int64))
+        obs, r, terminated, truncated, _ = self.env.step(
+            actions.astype(np.int64, copy=False)
+        )
         return obs, r, terminated, truncated
 
-    def reset(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Start new episodes on sub-environments ``i``; their first observations."""
+    def reset(self, i: np.ndarray) -> np.ndarray:
+        """Start new episodes on sub-environments ``i`` (grouped by row, rows in
+        ascending order); their first observations."""
         env = self.env
         state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
-        state[:, i] = rng.uniform(env.low, env.high, size=(4, i.size))
+        rows = i // self.M
+        first = np.flatnonzero(np.diff(rows, prepend=-1))  # where each row's run starts
+        sizes = np.diff(first, append=rows.size)
+        state[:, i] = np.concatenate(
+            [
+                self.generators[row].uniform(
+                    env.low, env.high, size=(state.shape[0], size)
+                )
+                for row, size in zip(rows[first].tolist(), sizes.tolist(), strict=True)
+            ],
+            axis=1,
+        )
         env.steps[i] = 0
         env.prev_done[i] = False  # no autoreset on the next step: it was done here
         return state[:, i].T.astype(np.float32)
 
-    def keep(self, i: np.ndarray) -> None:
-        """Keep only sub-environments ``i`` (in this order), as they are."""
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only the sub-environments of ``rows`` (in this order), as they are."""
+        i = (rows[:, None] * self.M + np.arange(self.M)).reshape(-1)
         old = self.env
         new = type(old)(num_envs=i.size, max_episode_steps=old.max_episode_steps)
         new.reset(seed=0)
@@ -201,6 +227,7 @@ class _CartPoleBank:
         new.steps, new.prev_done = old.steps[i].copy(), old.prev_done[i].copy()
         old.close()
         self.env = new
+        self.generators = [self.generators[r] for r in rows]
 
     def close(self) -> None:
         self.env.close()
@@ -210,9 +237,15 @@ class _EnvList:
     """Ordinary Gymnasium environments; sub-environment i is seeded once from its
     member's generator and afterwards resets from its own."""
 
-    def __init__(self, envs: list[gym.Env], obs_dim: int) -> None:
-        self.envs = envs
-        self.obs_dim = obs_dim
+    def __init__(
+        self,
+        envs: list[gym.Env],
+        obs_dim: int,
+        generators: Sequence[np.random.Generator],
+        M: int,
+    ) -> None:
+        self.envs, self.obs_dim, self.M = envs, obs_dim, M
+        self.generators = list(generators)  # by row
         self.seeded = np.zeros(len(envs), dtype=bool)
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -224,81 +257,187 @@ class _EnvList:
             obs[i], r[i], terminated[i], truncated[i], _ = env.step(actions[i])
         return obs, r, terminated, truncated
 
-    def reset(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def reset(self, i: np.ndarray) -> np.ndarray:
         rows = []
         for j in map(int, i):
+            rng = self.generators[j // self.M]
             seed = None if self.seeded[j] else int(rng.integers(2**63))
             self.seeded[j] = True
             rows.append(self.envs[j].reset(seed=seed)[0])
         return np.array(rows, dtype=np.float64)
 
-    def keep(self, i: np.ndarray) -> None:
+    def keep(self, rows: np.ndarray) -> None:
+        i = (rows[:, None] * self.M + np.arange(self.M)).reshape(-1)
         for j in set(range(len(self.envs))) - set(map(int, i)):
             self.envs[j].close()
         self.envs = [self.envs[j] for j in map(int, i)]
         self.seeded = self.seeded[i]
+        self.generators = [self.generators[r] for r in rows]
 
     def close(self) -> None:
         for env in self.envs:
             env.close()
 
 
-def _make_bank(config: Config, n: int, obs_dim: int) -> _CartPoleBank | _EnvList:
+def _make_bank(
+    config: Config, generators: Sequence[np.random.Generator], obs_dim: int
+) -> _CartPoleBank | _EnvList:
+    M = config.num_envs
+    n = len(generators) * M
     if config.max_steps is None:
         vec = gym.make_vec(config.env_id, num_envs=n)
         if isinstance(vec, CartPoleVectorEnv):
-            return _CartPoleBank(vec)
+            return _CartPoleBank(vec, generators, M)
         vec.close()
     envs = [make_env(config.env_id, max_steps=config.max_steps) for _ in range(n)]
-    return _EnvList(envs, obs_dim)
+    return _EnvList(envs, obs_dim, generators, M)
+
+
+# ---------------------------------------------------------------- batches in progress
+
+
+class _Batches:
+    """The batch each active member is playing, one row per member (arrays (R, ...)).
+
+    ``slot[r, j]`` is the episode (of row r's batch) that sub-environment j plays, or −1
+    once there is none left to start; ``n[r]`` episodes make the batch, ``started[r]``
+    have started and ``ended[r]`` ended; episode e was played on ``env_of[r, e]`` and
+    ended as (``terminated[r, e]``, ``truncated[r, e]``); the batch began at step
+    ``first[r]``.
+    """
+
+    def __init__(self, R: int, M: int, batch_size: int) -> None:
+        self.slot = np.full((R, M), -1)
+        self.n, self.started, self.ended, self.first = (
+            np.zeros(R, dtype=np.int64) for _ in range(4)
+        )
+        self.env_of = np.zeros((R, batch_size), dtype=np.int64)
+        self.terminated = np.zeros((R, batch_size), dtype=bool)
+        self.truncated = np.zeros((R, batch_size), dtype=bool)
+
+    def start(self, row: int, n: int, t: int) -> None:
+        """Plan row's next batch: ``n`` episodes, the first min(M, n) starting now."""
+        M = self.slot.shape[1]
+        self.slot[row] = np.where(np.arange(M) < n, np.arange(M), -1)
+        self.env_of[row, : min(M, n)] = np.arange(min(M, n))
+        self.n[row], self.started[row], self.ended[row] = n, min(M, n), 0
+        self.first[row] = t
+
+    def episodes_ended(
+        self,
+        rows: np.ndarray,
+        envs: np.ndarray,
+        terminated: np.ndarray,
+        truncated: np.ndarray,
+    ) -> np.ndarray:
+        """Sub-environments ``(rows, envs)`` (row-major order) finished an episode; each
+        starts its member's next unstarted episode, if any. The rows whose batch this
+        completed."""
+        playing = self.slot[rows, envs] >= 0
+        rows, envs = rows[playing], envs[playing]
+        episode = self.slot[rows, envs]
+        self.terminated[rows, episode] = terminated[rows, envs]
+        self.truncated[rows, episode] = truncated[rows, envs]
+        # the k-th finisher of a row (in sub-environment order) starts its k-th next
+        following = self.started[rows] + np.arange(rows.size)
+        following -= np.searchsorted(rows, rows)
+        more = following < self.n[rows]
+        self.slot[rows, envs] = np.where(more, following, -1)
+        self.env_of[rows[more], following[more]] = envs[more]
+        count = np.bincount(rows, minlength=self.n.size)
+        self.started = np.minimum(self.started + count, self.n)
+        self.ended += count
+        return np.flatnonzero((count > 0) & (self.ended == self.n))
+
+    def episodes(
+        self, row: int, X: np.ndarray, A: np.ndarray, R: np.ndarray, S: np.ndarray
+    ) -> list[Episode]:
+        """Row's finished batch from the log of its steps (observations, actions,
+        rewards, slots: (steps, M, ...)), episodes in the order they started."""
+        n = int(self.n[row])
+        ended = {
+            e: (bool(self.terminated[row, e]), bool(self.truncated[row, e]))
+            for e in range(n)
+        }
+        env_of = dict(enumerate(self.env_of[row, :n].tolist()))
+        return split_episodes(X, A, R, S, env_of, ended, n)
+
+    def keep(self, rows: np.ndarray) -> None:
+        for name in (
+            "slot",
+            "n",
+            "started",
+            "ended",
+            "first",
+            "env_of",
+            "terminated",
+            "truncated",
+        ):
+            setattr(self, name, getattr(self, name)[rows])
+
+
+class _StepLog:
+    """Every step's observations, actions, rewards and episode slots, (M, ...) per
+    member, from the step the oldest batch in progress began: a ring of steps indexed
+    by member, so a member's batch is one gather whatever its length (it grows when
+    full)."""
+
+    def __init__(self, K: int, capacity: int = 64) -> None:
+        self.K, self.capacity = K, capacity
+        self.arrays: list[np.ndarray] = []
+        self.start = 0  # the oldest step kept
+        self.t = 0  # steps written
+
+    def append(self, members: np.ndarray, *values: np.ndarray) -> None:
+        """Step t's arrays, (R, M, ...) for the members in each row."""
+        if not self.arrays:
+            self.arrays = [
+                np.zeros((self.capacity, self.K, *v.shape[1:]), dtype=v.dtype)
+                for v in values
+            ]
+        elif self.t - self.start == self.capacity:
+            self._grow()
+        at = self.t % self.capacity
+        whole = members.size == self.K  # every member, in order: no gather needed
+        for array, value in zip(self.arrays, values, strict=True):
+            if whole:
+                array[at] = value
+            else:
+                array[at, members] = value
+        self.t += 1
+
+    def _grow(self) -> None:
+        steps = np.arange(self.start, self.t)
+        bigger = 2 * self.capacity
+        for n, array in enumerate(self.arrays):
+            new = np.zeros((bigger, *array.shape[1:]), dtype=array.dtype)
+            new[steps % bigger] = array[steps % self.capacity]
+            self.arrays[n] = new
+        self.capacity = bigger
+
+    def member(self, k: int, first: int) -> list[np.ndarray]:
+        """Member k's arrays (steps, M, ...) from step ``first`` to the last."""
+        at = np.arange(first, self.t) % self.capacity
+        return [array[at, k] for array in self.arrays]
+
+    def forget(self, first: int) -> None:
+        """No batch in progress needs the steps before ``first``."""
+        self.start = first
 
 
 # ---------------------------------------------------------------- one member
 
 
 class _Member:
-    """The bookkeeping of one run: its streams, baseline, history and current batch.
+    """The bookkeeping of one run: its streams, baseline and history."""
 
-    The steps of the batch in progress are the entries ``first`` … of the shared
-    step log; ``slot[j]`` is the episode (of this batch) that sub-environment j plays,
-    or −1 once there is none left to start.
-    """
-
-    def __init__(
-        self, k: int, config: Config, threshold: float | None, slot: np.ndarray
-    ):
-        self.k, self.config, self.slot = k, config, slot
+    def __init__(self, k: int, config: Config, threshold: float | None):
+        self.k, self.config = k, config
         self.init_rng, self.rng, env_seed = seed_streams(config.seed)
         self.reset_rng = np.random.default_rng(env_seed)
         self.baseline: Baseline = make_baseline(config.baseline, l2=config.value_l2)
         self.history = History(config=config, threshold=threshold)
         self.active = True
-
-    def start_batch(self, first: int) -> None:
-        """Plan the next batch: ``n`` episodes, the first min(M, n) starting now."""
-        c, M = self.config, self.slot.size
-        self.n = min(c.batch_size, c.max_episodes - self.history.episodes)
-        self.slot[:] = np.where(np.arange(M) < self.n, np.arange(M), -1)
-        self.env_of = {int(e): int(e) for e in self.slot[self.slot >= 0]}
-        self.started = int((self.slot >= 0).sum())
-        self.ended: dict[int, tuple[bool, bool]] = {}
-        self.first = first
-
-    def episode_ended(self, j: int, terminated: bool, truncated: bool) -> None:
-        """Sub-environment j finished the episode it was playing; give it the next one."""
-        self.ended[int(self.slot[j])] = (terminated, truncated)
-        if self.started < self.n:
-            self.slot[j] = self.started
-            self.env_of[self.started] = j
-            self.started += 1
-        else:
-            self.slot[j] = -1
-
-    def batch(self, log: Sequence[tuple[np.ndarray, ...]]) -> list[Episode]:
-        """The finished batch from its log entries, episodes in the order they started."""
-        k = self.k
-        X, A, R, S = (np.stack([e[i][e[0][k]] for e in log]) for i in range(1, 5))
-        return split_episodes(X, A, R, S, self.env_of, self.ended, self.n)
 
 
 def _non_finite(what: str, member: _Member, step: int) -> ValueError:
@@ -319,6 +458,22 @@ def _rows(policy: Policy, members: np.ndarray) -> Policy:
 # ---------------------------------------------------------------- the loop
 
 
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """A block in which BLAS (NumPy's matrix products) runs on one thread.
+
+    A population's products are many small ones (a (T, D) by (D, H) product per member
+    and update, D = 4 for CartPole); spreading each over several threads costs many
+    times more in start-up and synchronisation than it saves. Worker processes (joblib's,
+    as in a sweep) already get one thread each; this gives a population trained in the
+    main process the same. (Pyodide, in the browser, has no threads: nothing to do.)
+    """
+    if lite.BROWSER:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def train_population(configs: Sequence[Config]) -> list[History]:
     """Train every config in ``configs`` with REINFORCE, all at once; one History each.
 
@@ -332,20 +487,19 @@ def train_population(configs: Sequence[Config]) -> list[History]:
     retires is dropped from them, so the rest run at the speed of a smaller population.
     """
     configs = check_population(configs)
+    with one_blas_thread():
+        return _train_population(configs)
+
+
+def _train_population(configs: list[Config]) -> list[History]:
     c0 = configs[0]
     K, M = len(configs), c0.num_envs
     probe = make_env(c0.env_id, max_steps=c0.max_steps)  # the checks train makes
     threshold = None
     if probe.spec is not None and probe.spec.reward_threshold is not None:
         threshold = float(probe.spec.reward_threshold)
-    slot = np.full((K, M), -1)  # by row: the episode of its batch each sub-env plays
     members = [
-        _Member(
-            k,
-            c,
-            threshold if c.solved_threshold is None else c.solved_threshold,
-            slot[k],
-        )
+        _Member(k, c, threshold if c.solved_threshold is None else c.solved_threshold)
         for k, c in enumerate(configs)
     ]
     master = stack_policies(
@@ -366,30 +520,31 @@ def train_population(configs: Sequence[Config]) -> list[History]:
         beta2=np.array([c.beta2 for c in configs]),
     )
     D = master.obs_dim
-    bank = _make_bank(c0, K * M, D)
+    bank = _make_bank(c0, [m.reset_rng for m in members], D)
     streams = MemberStreams([m.rng for m in members])
+    batches = _Batches(K, M, c0.batch_size)
+    log = _StepLog(K)
     active = np.arange(K)  # the member in each row
     row_of = np.arange(K)  # the row of each member (−1: retired)
     policy = _rows(master, active)
     x = np.zeros((K, M, D))  # the current observation of every sub-env, by row
     episode_steps = np.zeros((K, M), dtype=np.int64)  # by row: steps into the episode
-    log: list[tuple[np.ndarray, ...]] = []  # per step: (row_of, x, a, r, slot), by row
-    log_start = 0  # the step number of log[0]
     t = 0  # steps taken
     start = time.perf_counter()
 
     def begin(m: _Member) -> None:
-        m.start_batch(first=t)
-        row = row_of[m.k]
-        x[row] = bank.reset(row * M + np.arange(M), m.reset_rng)
+        """Start m's next batch: ``batch_size`` episodes, or what is left of its budget."""
+        c, row = m.config, int(row_of[m.k])
+        batches.start(row, min(c.batch_size, c.max_episodes - m.history.episodes), t)
+        x[row] = bank.reset(row * M + np.arange(M))
         episode_steps[row] = 0
 
     def finish_batch(m: _Member) -> None:
         """Record the batch as train does, update, and start the next batch or retire."""
-        c, history = m.config, m.history
+        c, history, row = m.config, m.history, int(row_of[m.k])
         batch: list[Episode] = []
         stop = False
-        for episode in m.batch(log[m.first - log_start : t - log_start]):
+        for episode in batches.episodes(row, *log.member(m.k, int(batches.first[row]))):
             history.record(episode)
             batch.append(episode)
             if c.stop_when_solved and history.solved_at is not None:
@@ -412,7 +567,7 @@ def train_population(configs: Sequence[Config]) -> list[History]:
                 )
             if all(np.isfinite(v[m.k]).all() for v in master.params.values()):
                 for name, value in master.params.items():
-                    policy.params[name][row_of[m.k]] = value[m.k]
+                    policy.params[name][row] = value[m.k]
                 history.updates += 1
             else:  # diverged: keep the last finite policy and stop, as train does
                 for name, value in master.params.items():
@@ -446,53 +601,42 @@ def train_population(configs: Sequence[Config]) -> list[History]:
             r = np.asarray(r, dtype=np.float64).reshape(R, M)
             terminated = np.asarray(terminated, dtype=bool).reshape(R, M)
             truncated = np.asarray(truncated, dtype=bool).reshape(R, M)
-            playing = slot.copy()  # (R, M)
             episode_steps += 1
             if c0.max_steps is not None:  # the step cap, as run_episode applies it
                 truncated |= (episode_steps >= c0.max_steps) & ~terminated
-            if not np.isfinite(r).all() and not np.isfinite(r[playing >= 0]).all():
+            if not np.isfinite(r).all() and not np.isfinite(r[batches.slot >= 0]).all():
                 bad_row = np.flatnonzero(
-                    ~np.isfinite(np.where(playing >= 0, r, 0)).all(1)
+                    ~np.isfinite(np.where(batches.slot >= 0, r, 0)).all(1)
                 )[0]
                 raise _non_finite("reward", members[active[bad_row]], t)
-            log.append((row_of, x, a, r, playing))
+            log.append(active, x, a, r, batches.slot)
             t += 1
             x = np.array(obs, dtype=np.float64).reshape(R, M, D)
-            finished = []
-            rows, envs = np.nonzero(terminated | truncated)
-            for row in np.unique(rows) if rows.size else ():
-                m = members[active[row]]
-                js = envs[rows == row]
-                for j in map(int, js):
-                    if m.slot[j] >= 0:
-                        m.episode_ended(
-                            j, bool(terminated[row, j]), bool(truncated[row, j])
-                        )
-                x[row, js] = bank.reset(row * M + js, m.reset_rng)
-                episode_steps[row, js] = 0
-                if len(m.ended) == m.n:
-                    finished.append(m)
+            done = terminated | truncated
+            if not done.any():
+                continue
+            rows, envs = np.nonzero(done)
+            x[rows, envs] = bank.reset(rows * M + envs)
+            episode_steps[rows, envs] = 0
+            finished = [
+                members[active[row]]
+                for row in batches.episodes_ended(rows, envs, terminated, truncated)
+            ]
             for m in finished:
                 finish_batch(m)
             if any(not m.active for m in finished):  # drop the retired members' rows
-                keep = np.array(
-                    [row for row, k in enumerate(active) if members[k].active]
-                )
-                keep = keep.astype(np.intp)
+                keep = np.flatnonzero([members[k].active for k in active])
                 active = active[keep]
                 row_of = np.full(K, -1)
                 row_of[active] = np.arange(active.size)
                 streams.order = active
                 policy = _rows(master, active)
-                x, slot, episode_steps = x[keep], slot[keep], episode_steps[keep]
-                for row, k in enumerate(active):
-                    members[k].slot = slot[row]
+                x, episode_steps = x[keep], episode_steps[keep]
+                batches.keep(keep)
                 if active.size:
-                    bank.keep((keep[:, None] * M + np.arange(M)).reshape(-1))
+                    bank.keep(keep)
             if finished and active.size:  # forget the steps no batch in progress needs
-                first = min(members[k].first for k in active)
-                del log[: first - log_start]
-                log_start = first
+                log.forget(int(batches.first.min()))
     finally:
         bank.close()
     return [m.history for m in members]

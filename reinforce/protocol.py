@@ -49,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ from .checks import integer
 from .config import Config
 from .history import History
 from .presets import preset
-from .sweep import SweepResult, sweep
+from .sweep import SweepResult, expand_grid, run_configs, run_id, sweep
 
 __all__ = [
     "BASE",
@@ -194,20 +194,16 @@ def one_at_a_time(
     seeds: Sequence[int],
     *,
     n_jobs: int | None = None,
+    train_fn: Callable[[Config], History] | None = None,
 ) -> dict[str, SweepResult]:
     """One sweep per parameter of ``grid``, each varying that parameter alone around
     ``base``: ``{name: population_sweep(base, {name: values}, seeds)}``.
 
-    Every distinct run is trained once, as in :func:`population_sweep`, so the base's
+    Every distinct run is trained once, by the same code as :func:`population_sweep`
+    (:func:`reinforce.sweep.run_configs`: populations, at least one per worker, or
+    ``train_fn(config)`` one run at a time, e.g. ``train_fn=train``), so the base's
     runs, which every sweep that contains the base's value shares, are not repeated.
     """
-    import os
-
-    from joblib import Parallel, delayed
-
-    from .population import plan_populations, train_population
-    from .sweep import expand_grid, sweep
-
     configs = list(
         dict.fromkeys(
             base.replace(**point, seed=s)
@@ -216,24 +212,18 @@ def one_at_a_time(
             for s in seeds
         )
     )
-    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
-    chunks = plan_populations(configs, workers=workers)
-    trained = Parallel(n_jobs=workers)(
-        delayed(train_population)([configs[i] for i in chunk]) for chunk in chunks
-    )
-    found: dict[Config, History] = {
-        configs[i]: history
-        for chunk, histories in zip(chunks, trained, strict=True)
-        for i, history in zip(chunk, histories, strict=True)
+    trained = {
+        run_id(configs[i]): outcome
+        for i, outcome in run_configs(configs, n_jobs=n_jobs, train_fn=train_fn)
     }
     return {
         name: sweep(
             base,
             {name: values},
             list(seeds),
-            n_jobs=1,
             progress=False,
-            train_fn=found.__getitem__,
+            train_fn=train_fn,
+            trained=trained,
         )
         for name, values in grid.items()
     }

@@ -838,6 +838,7 @@ def sweep(
     catch_interrupt: bool = False,
     train_fn: Callable[[Config], History] | None = None,
     callback: Callable[[Row], None] | None = None,
+    trained: Mapping[str, Outcome] | None = None,
 ) -> SweepResult:
     """Train ``base`` changed at every point of ``grid``, once per seed, in parallel.
 
@@ -863,7 +864,10 @@ def sweep(
     (fewer seeds or grid values), not another. ``callback(row)`` runs in this process
     after each finished run.
     Ctrl-C propagates after the finished rows are saved; with ``catch_interrupt`` it
-    returns them instead, with ``interrupted`` set.
+    returns them instead, with ``interrupted`` set. ``trained`` holds runs already
+    trained elsewhere, by :func:`run_id`, as :func:`run_configs` yields them: those
+    runs are taken from it, not trained again (several sweeps that share runs, as
+    :func:`reinforce.protocol.one_at_a_time`'s do, train each run once).
     """
     base = Config() if base is None else base
     if not isinstance(base, Config):
@@ -894,7 +898,6 @@ def sweep(
         return sorted(done.values(), key=lambda r: order[r["run_id"]])  # grid order
 
     store = None
-    todo = tasks
     if out is not None:
         result.out = Path(out)
         store = _Store(
@@ -906,14 +909,17 @@ def sweep(
             _trainer(train_fn),
         )
     try:
+        todo = []
+        for task in tasks:
+            known = (trained or {}).get(task.run_id)
+            saved = known or (None if store is None else store.load(task))
+            if saved is None:
+                todo.append(task)
+                continue
+            row = add(task, *saved)
+            if known is not None and store is not None:
+                store.save(task, row, *known[1:])
         if store is not None:
-            todo = []
-            for task in tasks:
-                saved = store.load(task)
-                if saved is None:
-                    todo.append(task)
-                else:
-                    add(task, *saved)
             store.write_table(table())
 
         from tqdm import tqdm

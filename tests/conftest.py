@@ -1,13 +1,24 @@
-"""Shared fixtures: small environments for exercising edge cases."""
+"""Shared fixtures: small environments for exercising edge cases.
+
+Loaded before any test module: it puts ``book/_ext`` on ``sys.path``, so the book's
+extensions (``chromium``, ``notebook_download``, ...) import as modules in the tests.
+Helpers that are functions rather than fixtures live in tests/_helpers.py.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium import spaces
+
+BOOK_EXT = str(Path(__file__).resolve().parents[1] / "book" / "_ext")
+if BOOK_EXT not in sys.path:
+    sys.path.insert(0, BOOK_EXT)
 
 
 class Corridor(gym.Env):

@@ -16,11 +16,9 @@ Playwright session never shares a process or an event loop with pytest.
 
 from __future__ import annotations
 
-import functools
 import http.server
 import json
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,19 +26,10 @@ from typing import Any, ClassVar
 
 import nbformat
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    "--proxy-server=http://127.0.0.1:9",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+
+import chromium
+
 # seconds allowed to each step
 PAGE_LOAD = 120
 KERNEL_READY = 180
@@ -93,7 +82,9 @@ def wait(what: str, seconds: float, probe: Callable[[], Any]) -> Any:
         time.sleep(0.5)
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
+class Quiet(chromium.QuietHandler):
+    """The site's files, with the types JupyterLite's files need."""
+
     extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
@@ -102,9 +93,6 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
         ".whl": "application/zip",
     }
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def run(html: Path, chapter: str) -> dict[str, Any]:
@@ -117,16 +105,11 @@ def run(html: Path, chapter: str) -> dict[str, Any]:
         if c.cell_type == "code" and "train(" in c.source
     )
     code_cells = [i for i, c in enumerate(nb.cells[:training]) if c.cell_type == "code"]
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(html))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    root = f"http://127.0.0.1:{server.server_address[1]}/"
     outside: list[str] = []
     result: dict[str, Any] = {"chapter": chapter, "training_cell": training}
-    try:
+    with chromium.serve(html, Quiet) as root:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = chromium.launch(p, offline=True)
             try:
                 context = browser.new_context()
                 context.set_default_timeout(60_000)
@@ -173,9 +156,6 @@ def run(html: Path, chapter: str) -> dict[str, Any]:
                 log(f"training cell: {result['training_s']} s")
             finally:
                 browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
     result["outside"] = outside
     return result
 

@@ -12,32 +12,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import json
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import chromium  # book/_ext/chromium.py (tests/conftest.py puts book/_ext on sys.path)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def toc_chapters() -> list[str]:
@@ -361,43 +347,21 @@ def test_make_notebooks(tmp_path):
 # ---------------------------------------------------------------- in a real browser
 
 
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """A built site served over HTTP on the loopback interface; yields its root URL."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture(scope="session")
 def site(built_book: Path) -> Iterator[str]:
     """The real book, served."""
-    with serve(built_book) as url:
+    with chromium.serve(built_book) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install it with  apt-get install -y chromium"
-        )
+    if not chromium.CHROMIUM.exists():
+        pytest.fail(chromium.MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = chromium.launch(p)
         try:
             yield b
         finally:
@@ -789,7 +753,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     log = path / "build.log"
     assert make("book", log, BOOK_DIR=str(book)).returncode == 0, tail(log)
     html = book / "_build" / "html"
-    with serve(html) as url:
+    with chromium.serve(html) as url:
         yield html, url
 
 

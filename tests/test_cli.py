@@ -6,34 +6,23 @@ import csv
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reinforce", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+from _helpers import assert_complete_run, run_cli, start_cli
 
 
 def test_help_shows_an_example_for_each_subcommand() -> None:
-    out = run("--help")
+    out = run_cli("--help")
     assert out.returncode == 0 and "python -m reinforce train" in out.stdout
     for sub in ("train", "evaluate"):
-        out = run(sub, "--help")
+        out = run_cli(sub, "--help")
         assert out.returncode == 0 and f"python -m reinforce {sub}" in out.stdout
 
 
 def test_train_then_evaluate(tmp_path: Path) -> None:
     out_dir = tmp_path / "run"
-    res = run(
+    res = run_cli(
         "train",
         "--env",
         "CartPole-v1",
@@ -47,15 +36,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         str(out_dir),
     )
     assert res.returncode == 0, res.stderr
-    files = {p.name for p in out_dir.iterdir()}
-    assert {
-        "config.json",
-        "history.csv",
-        "policy.npz",
-        "policy.json",
-        "learning_curve.png",
-        "summary.json",
-    } <= files
+    assert_complete_run(out_dir)
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["episodes"] == 20 and summary["solved_at_episode"] is None
     assert {"env_steps", "wall_seconds"} <= summary.keys()
@@ -63,7 +44,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     assert config["seed"] == 3 and config["hidden"] == 16
     assert (out_dir / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
 
-    res = run("evaluate", str(out_dir), "--episodes", "3")
+    res = run_cli("evaluate", str(out_dir), "--episodes", "3")
     assert res.returncode == 0, res.stderr
     assert "3 episodes (mode actions): length" in res.stdout and "±" in res.stdout
     evaluation = json.loads((out_dir / "evaluation.json").read_text())
@@ -74,7 +55,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
 
     # the same seed from the CLI gives the same history
     again = tmp_path / "again"
-    run(
+    run_cli(
         "train",
         "--seed",
         "3",
@@ -110,7 +91,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     tmp_path, args, message
 ) -> None:
     out_dir = tmp_path / "out"
-    res = run("train", *args, "--out", str(out_dir))
+    res = run_cli("train", *args, "--out", str(out_dir))
     assert res.returncode == 2
     assert message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
@@ -119,11 +100,11 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 
 def test_non_empty_out_dir_needs_overwrite(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("precious")
-    res = run("train", "--max-episodes", "5", "--out", str(tmp_path))
+    res = run_cli("train", "--max-episodes", "5", "--out", str(tmp_path))
     assert res.returncode == 2 and "is not empty; pass --overwrite" in res.stderr
     assert {p.name for p in tmp_path.iterdir()} == {"keep.txt"}
     # --overwrite replaces a run, never a directory of other files
-    res = run("train", "--max-episodes", "5", "--out", str(tmp_path), "--overwrite")
+    res = run_cli("train", "--max-episodes", "5", "--out", str(tmp_path), "--overwrite")
     assert res.returncode == 2 and "holds no run written by train" in res.stderr
     assert {p.name for p in tmp_path.iterdir()} == {"keep.txt"}
 
@@ -131,13 +112,13 @@ def test_non_empty_out_dir_needs_overwrite(tmp_path: Path) -> None:
 def test_overwrite_swaps_the_whole_directory(tmp_path: Path) -> None:
     out_dir = tmp_path / "run"
     assert (
-        run(
+        run_cli(
             "train", "--max-episodes", "5", "--hidden", "4", "--out", str(out_dir)
         ).returncode
         == 0
     )
     (out_dir / "stray.txt").write_text("from the old run")
-    res = run(
+    res = run_cli(
         "train",
         "--max-episodes",
         "6",
@@ -159,15 +140,15 @@ def test_overwrite_swaps_the_whole_directory(tmp_path: Path) -> None:
 
 
 def test_evaluate_bad_input(tmp_path: Path) -> None:
-    res = run("evaluate", str(tmp_path), "--episodes", "3")
+    res = run_cli("evaluate", str(tmp_path), "--episodes", "3")
     assert res.returncode == 2 and "no config.json" in res.stderr
-    res = run("evaluate", str(tmp_path), "--episodes", "0")
+    res = run_cli("evaluate", str(tmp_path), "--episodes", "0")
     assert res.returncode == 2 and "--episodes must be >= 1" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_unknown_subcommand_is_one_line() -> None:
-    res = run("fly")
+    res = run_cli("fly")
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
 
 
@@ -176,21 +157,7 @@ def test_ctrl_c_keeps_what_was_trained(tmp_path: Path) -> None:
     import time
 
     out_dir = tmp_path / "run"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reinforce",
-            "train",
-            "--max-episodes",
-            "100000",
-            "--out",
-            str(out_dir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_cli("train", "--max-episodes", "100000", "--out", str(out_dir))
     deadline = time.monotonic() + 60
     while not (out_dir / "config.json").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -206,7 +173,7 @@ def test_ctrl_c_keeps_what_was_trained(tmp_path: Path) -> None:
 
 def test_preset_with_an_explicit_override(tmp_path: Path) -> None:
     out_dir = tmp_path / "fast"
-    res = run(
+    res = run_cli(
         "train",
         "--preset",
         "fast",
@@ -225,7 +192,7 @@ def test_preset_with_an_explicit_override(tmp_path: Path) -> None:
     from reinforce.presets import PRESETS
 
     assert config["num_envs"] == PRESETS["fast"]["num_envs"] and config["lr"] == 0.02
-    res = run("train", "--preset", "turbo", "--out", str(tmp_path / "x"))
+    res = run_cli("train", "--preset", "turbo", "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "preset must be one of" in res.stderr
 
 
@@ -493,7 +460,7 @@ def test_train_dqn_then_evaluate_greedy(tmp_path: Path) -> None:
     out_dir = tmp_path / "dqn"
     args = ["--algo", "dqn", "--preset", "rl-zoo", "--seed", "2", "--max-env-steps"]
     small = ["--hidden", "16", "--learning-starts", "200", "--train-every", "100"]
-    res = run("train", *args, "600", *small, "--out", str(out_dir), "--quiet")
+    res = run_cli("train", *args, "600", *small, "--out", str(out_dir), "--quiet")
     assert res.returncode == 0, res.stderr
     files = {p.name for p in out_dir.iterdir()}
     assert {
@@ -510,18 +477,18 @@ def test_train_dqn_then_evaluate_greedy(tmp_path: Path) -> None:
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["algo"] == "dqn" and summary["env_steps"] == 600
 
-    res = run("evaluate", str(out_dir), "--episodes", "4")
+    res = run_cli("evaluate", str(out_dir), "--episodes", "4")
     assert res.returncode == 0, res.stderr
     assert "4 episodes (greedy actions)" in res.stdout
     first = json.loads((out_dir / "evaluation.json").read_text())
     assert first["algo"] == "dqn" and first["actions"] == "greedy"
     assert len(first["returns"]) == 4 and first["seed"] == 2
     # greedy actions on a seeded evaluation stream: the same numbers again
-    assert run("evaluate", str(out_dir), "--episodes", "4").returncode == 0
+    assert run_cli("evaluate", str(out_dir), "--episodes", "4").returncode == 0
     assert json.loads((out_dir / "evaluation.json").read_text()) == first
     # the same seed trains the same network
     again = tmp_path / "again"
-    run("train", *args, "600", *small, "--out", str(again), "--quiet")
+    run_cli("train", *args, "600", *small, "--out", str(again), "--quiet")
     assert (again / "history.csv").read_text() == (out_dir / "history.csv").read_text()
 
 

@@ -18,8 +18,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -28,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import assert_complete_run, start_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from reinforce.checkpoint import load_policy
-from reinforce.cli import main, read_run_config
+from reinforce.cli import main
 from reinforce.sweep import SweepWarning, load_sweep
 
 PROPERTY = settings(
@@ -275,26 +273,6 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     errors = [line for line in lines if not line.startswith("reinforce: warning:")]
     assert len(errors) == (0 if status == 0 else 1), err
     return status, err
-
-
-def assert_complete_run(out: Path) -> None:
-    """A directory written by train: every file there, each one loadable."""
-    names = {p.name for p in out.iterdir()}
-    assert {
-        "config.json",
-        "history.csv",
-        "policy.npz",
-        "policy.json",
-        "learning_curve.png",
-        "summary.json",
-    } <= names, names
-    config = read_run_config(out)
-    load_policy(out / "policy.npz")
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert (
-        summary["episodes"] == len((out / "history.csv").read_text().splitlines()) - 1
-    )
-    assert summary["seed"] == config.seed
 
 
 def assert_complete_or_absent(out: Path) -> None:
@@ -638,15 +616,6 @@ def test_a_read_only_directory_is_one_line(
 # ---------------------------------------------------------------- signals (subprocesses)
 
 
-def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "reinforce", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def wait_for(path: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -686,7 +655,7 @@ def test_interrupted_training_is_a_complete_run(
     tmp_path: Path, signals: list[int]
 ) -> None:
     out = tmp_path / "run"
-    proc = start("train", *LONG, "--out", str(out))
+    proc = start_cli("train", *LONG, "--out", str(out))
     partial_of(out)
     time.sleep(0.5)  # some episodes
     for sig in signals:
@@ -717,7 +686,7 @@ def test_sigkill_at_random_points_leaves_a_run_complete_or_absent(
         if overwrite:
             shutil.copytree(old, out)
         episodes = rng.choice(["3", "30", "300"])
-        proc = start(
+        proc = start_cli(
             "train",
             "--max-episodes",
             episodes,
@@ -761,7 +730,7 @@ def test_sigkill_during_a_sweep_leaves_every_file_whole(tmp_path: Path) -> None:
     ]
     rng = random.Random(14)
     for _ in range(3):
-        proc = start(*args)
+        proc = start_cli(*args)
         time.sleep(rng.uniform(1.0, 4.0))
         proc.kill()
         proc.communicate()
@@ -769,7 +738,7 @@ def test_sigkill_during_a_sweep_leaves_every_file_whole(tmp_path: Path) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", SweepWarning)  # no damaged file
                 load_sweep(out)
-    proc = start(*args)
+    proc = start_cli(*args)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert len(load_sweep(out).rows) == 9
@@ -777,7 +746,7 @@ def test_sigkill_during_a_sweep_leaves_every_file_whole(tmp_path: Path) -> None:
 
 def test_sigterm_twice_on_a_sweep_keeps_the_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    proc = start(
+    proc = start_cli(
         "sweep",
         "--grid",
         "max-episodes=4,100000",

@@ -26,28 +26,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chromium
+import jupyterlite_build
+import jupyterlite_launch
 import nbformat
+import notebook_download
 import pytest
+from _helpers import MYST, ROOT, convert_chapters
 
 from reinforce import Config, lite, preset
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-
-import jupyterlite_build  # noqa: E402
-import jupyterlite_launch  # noqa: E402
-import notebook_download  # noqa: E402
 
 CHAPTERS = notebook_download.chapters(ROOT / "book")
 HTML = ROOT / "_build" / "html"
 LITE = HTML / "lite"
-CHROMIUM = Path("/usr/bin/chromium")
 # the chapters whose notebooks say they cannot run in the browser, and why
 NATIVE_ONLY = {"12-continuous-actions": "MuJoCo", "91-running-experiments": "Dask"}
-# MyST left in a Markdown cell: a role ({ref}`x`), a directive fence or a target line
-MYST = re.compile(
-    r"\{[a-z]+(?::[a-z]+)?\}`|^\s*(`{3,}|:{3,})\{|^\s*\([\w:.-]+\)=\s*$", re.M
-)
 
 
 # ---------------------------------------------------------------- light mode
@@ -126,13 +119,7 @@ def test_guard_does_nothing_natively(monkeypatch):
 @pytest.fixture(scope="module")
 def browser_notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every chapter converted for the JupyterLite site."""
-    out = tmp_path_factory.mktemp("lite-notebooks")
-    made = {}
-    for chapter in CHAPTERS:
-        target = out / f"{chapter.stem}.ipynb"
-        notebook_download.write_notebook(chapter, target, student=False, browser=True)
-        made[chapter.stem] = target
-    return made
+    return convert_chapters(tmp_path_factory.mktemp("lite-notebooks"), browser=True)
 
 
 def test_browser_notebooks_state_light_mode_and_what_cannot_run(browser_notebooks):
@@ -390,10 +377,8 @@ def native_outputs(nb: nbformat.NotebookNode, last: int) -> str:
 
 @pytest.mark.browser
 def test_quick_win_trains_in_the_browser_offline(built_html):
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install it with  apt-get install -y chromium"
-        )
+    if not chromium.CHROMIUM.exists():
+        pytest.fail(chromium.MISSING)
     proc = subprocess.run(  # Playwright in a process of its own (tests/lite_browser.py)
         [
             sys.executable,

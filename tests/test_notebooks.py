@@ -6,35 +6,21 @@ myst_nb)."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
+import notebook_download
+import notebook_readers
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-
-import notebook_download  # noqa: E402
-import notebook_readers  # noqa: E402
+from _helpers import MYST, ROOT, convert_chapters
 
 CHAPTERS = notebook_download.chapters(ROOT / "book")
-# MyST left in a Markdown cell: a role ({ref}`x`), a directive fence or a target line
-MYST = re.compile(
-    r"\{[a-z]+(?::[a-z]+)?\}`|^\s*(`{3,}|:{3,})\{|^\s*\([\w:.-]+\)=\s*$", re.M
-)
 
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every chapter converted for download."""
-    out = tmp_path_factory.mktemp("notebooks")
-    made: dict[str, Path] = {}
-    for chapter in CHAPTERS:
-        target = out / f"{chapter.stem}.ipynb"
-        notebook_download.write_notebook(chapter, target, student=False)
-        made[chapter.stem] = target
-    return made
+    return convert_chapters(tmp_path_factory.mktemp("notebooks"))
 
 
 def test_no_myst_left_in_any_notebook(converted):

@@ -385,3 +385,15 @@ def test_throughput_helpers() -> None:
     assert len(ax.lines) == 2
     with pytest.raises(ValueError, match="sizes must be integers >= 1"):
         population_throughput(config, [0])
+
+
+def test_a_population_trains_with_one_blas_thread() -> None:
+    """Its many small products run on one BLAS thread (several only contend), so a
+    population gives the same bits in the main process as in a worker process."""
+    from threadpoolctl import threadpool_info
+
+    from reinforce.population import one_blas_thread
+
+    with one_blas_thread():
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)

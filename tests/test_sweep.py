@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _helpers import run_cli, start_cli
 
 from reinforce import Config, History, train, train_population
 from reinforce.cli import main, parse_grid
@@ -304,6 +305,30 @@ def test_a_failing_run_in_a_worker_process(tmp_path: Path) -> None:
     assert "not a registered Gymnasium environment" in r.rows[2]["error"]
 
 
+def test_runs_trained_elsewhere_are_taken_not_trained_again(
+    reference: SweepResult, tmp_path: Path
+) -> None:
+    """``trained`` (outcomes by run_id, as run_configs yields them) fills the rows it
+    has; only the others are trained, and the rows are the same either way."""
+    configs = [t.config for t in plan(BASE, expand_grid(GRID), [0, 1, 2])]
+    outcomes = dict(run_configs(configs[:7], n_jobs=1))
+    trained = {run_id(configs[i]): outcome for i, outcome in outcomes.items()}
+    computed: list[int] = []
+    result = sweep(
+        BASE,
+        GRID,
+        3,
+        n_jobs=1,
+        out=tmp_path,
+        progress=False,
+        trained=trained,
+        callback=lambda row: computed.append(row["seed"]),
+    )
+    assert result.computed == len(computed) == len(configs) - 7
+    assert_same_results(result, reference)
+    assert_same_results(load_sweep(tmp_path), reference)  # the taken runs were saved
+
+
 # ---------------------------------------------------------------- resume and Ctrl-C
 
 
@@ -389,14 +414,8 @@ def test_ctrl_c_can_be_caught(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the command line
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reinforce", "sweep", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+def run_sweep(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return run_cli("sweep", *args, cwd=cwd)
 
 
 def test_parse_grid() -> None:
@@ -475,7 +494,7 @@ def test_cli_bad_input_is_one_line_exit_2_and_runs_nothing(
 
 
 def test_cli_bad_input_from_a_shell(tmp_path: Path) -> None:
-    res = run_cli("--grid", "gama=0.9", "--out", str(tmp_path / "out"))
+    res = run_sweep("--grid", "gama=0.9", "--out", str(tmp_path / "out"))
     assert res.returncode == 2 and res.stdout == ""
     assert res.stderr.startswith("reinforce: --grid: unknown hyperparameter 'gama'")
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
@@ -483,7 +502,7 @@ def test_cli_bad_input_from_a_shell(tmp_path: Path) -> None:
 
 def test_cli_refuses_a_non_empty_directory_that_is_not_a_sweep(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    res = run_cli("--out", str(tmp_path), "--max-episodes", "5", "--quiet")
+    res = run_sweep("--out", str(tmp_path), "--max-episodes", "5", "--quiet")
     assert res.returncode == 2 and "is not empty and holds no sweep" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
@@ -507,7 +526,7 @@ def test_cli_sweep_writes_table_and_plot_then_resumes(
         str(out),
         "--quiet",
     )
-    res = run_cli(*args)
+    res = run_sweep(*args)
     assert res.returncode == 0, res.stderr
     assert "gamma=0.95: 2 runs" in res.stdout and "4 runs (4 new)" in res.stdout
     rows = read_csv(out / "results.csv")
@@ -538,25 +557,17 @@ def test_cli_sweep_writes_table_and_plot_then_resumes(
 def test_cli_ctrl_c_keeps_the_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     # two quick runs finish; two long ones are still going when Ctrl-C comes
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reinforce",
-            "sweep",
-            "--grid",
-            "max-episodes=10,100000",
-            "--seeds",
-            "2",
-            "--jobs",
-            "2",
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = start_cli(
+        "sweep",
+        "--grid",
+        "max-episodes=10,100000",
+        "--seeds",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
         start_new_session=True,
     )
     try:

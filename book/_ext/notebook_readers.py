@@ -74,17 +74,16 @@ the variable in code style (`like_this`); the cell that computes it prints
 BROWSER_CELL = """\
 **Running in your browser.** This notebook runs in JupyterLite: Python (Pyodide) runs
 inside this page, nothing is installed on your computer, and your changes stay in this
-browser until you download the notebook. The first start takes about half a minute while
-the browser loads Python and NumPy. The cell below installs the book's package,
+browser until you download the notebook. The first start is the slow one: the browser
+downloads Python and NumPy and starts them. The cell below installs the book's package,
 `reinforce`, from this site.
 
 **Light mode is on** (`reinforce.lite`): NumPy runs many times slower here than on a
 laptop, so a `Config` with the reference post's hyperparameters on CartPole-v1 gets the
-`fast` preset's batch, vectorised environments, optimiser and step instead (it solves in
-about a tenth of the steps); the config a cell prints is the one that trains. Numbers
-therefore differ from the book's, experiments over many seeds take minutes, and where a
-chapter compares settings, a check the book makes of its own runs (an `assert`) can fail
-here: the text describes the book's runs."""
+`fast` preset's batch, vectorised environments, optimiser and step instead; the config a
+cell prints is the one that trains. Numbers therefore differ from the book's, experiments
+over many seeds are slow, and where a chapter compares settings, a check the book makes of
+its own runs (an `assert`) can fail here: the text describes the book's runs."""
 
 CANNOT_RUN = """\
 **This chapter cannot run in the browser.** It needs {what}, which Pyodide does not

@@ -16,21 +16,15 @@ The PDF is written to a temporary name and renamed into place.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import html
-import http.server
 import os
 import re
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+from chromium import CHROMIUM, MISSING, QuietHandler, launch, serve  # this folder's
+
 TIMEOUT_MS = 30 * 60 * 1000  # a guard against a hung page, not a speed bar
 
 PRINT_CSS = """
@@ -108,22 +102,9 @@ def root_page(site: Path) -> Path:
     return site / redirect.group(1) if redirect else site / "index.html"
 
 
-@contextlib.contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` on a free local port for the duration of the block; the single
-    page is at ``/book.html``."""
-    handler = functools.partial(Quiet, directory=str(root), page=root_page(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+class Quiet(QuietHandler):
+    """The site's files, and the single page at ``/book.html``."""
 
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args: Any, page: Path, **kwargs: Any) -> None:
         self.page = page
         super().__init__(*args, **kwargs)
@@ -132,9 +113,6 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         if path.split("?")[0] == "/book.html":
             return str(self.page)
         return super().translate_path(path)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def print_pdf(site: Path, out: Path, *, student: bool) -> dict[str, int]:
@@ -147,12 +125,12 @@ def print_pdf(site: Path, out: Path, *, student: bool) -> dict[str, int]:
     edition = "Student edition, without solutions" if student else "With solutions"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    with serve(site) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with serve(site, Quiet, page=root_page(site)) as url, sync_playwright() as p:
+        browser = launch(p)
         try:
             page = browser.new_page()
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{url}/book.html", wait_until="load")
+            page.goto(f"{url}book.html", wait_until="load")
             page.wait_for_load_state("networkidle")
             page.evaluate(LOAD_JS)
             title = page.evaluate(
@@ -197,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"print_pdf: no index.html in {args.site}: build it first", file=sys.stderr)
         return 2
     if not CHROMIUM.exists():
-        print(f"print_pdf: {CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
+        print(f"print_pdf: {MISSING}", file=sys.stderr)
         return 2
     report = print_pdf(args.site, args.out, student=args.student)
     if args.student and report["solutionsLeft"]:
