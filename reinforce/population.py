@@ -32,7 +32,6 @@ pass is batched there.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import time
@@ -43,7 +42,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
-from . import lite
 from .baselines import Baseline, make_baseline
 from .checks import integer
 from .config import Config
@@ -52,7 +50,7 @@ from .history import History
 from .optim import make_optimizer
 from .policies import Policy, make_policy, stack_policies
 from .rollout import Episode, split_episodes
-from .train import reinforce_gradient, seed_streams
+from .train import one_blas_thread, reinforce_gradient, seed_streams
 
 __all__ = [
     "PER_MEMBER",
@@ -456,22 +454,6 @@ def _rows(policy: Policy, members: np.ndarray) -> Policy:
 
 
 # ---------------------------------------------------------------- the loop
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """A block in which BLAS (NumPy's matrix products) runs on one thread.
-
-    A population's products are many small ones (a (T, D) by (D, H) product per member
-    and update, D = 4 for CartPole); spreading each over several threads costs many
-    times more in start-up and synchronisation than it saves. Worker processes (joblib's,
-    as in a sweep) already get one thread each; this gives a population trained in the
-    main process the same. (Pyodide, in the browser, has no threads: nothing to do.)
-    """
-    if lite.BROWSER:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def train_population(configs: Sequence[Config]) -> list[History]:

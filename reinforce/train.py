@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from . import lite
 from .baselines import Baseline, make_baseline
 from .config import Config
 from .credit import assign_credit
@@ -160,7 +161,7 @@ def train(
         optimizer=optimizer,
     )
     source = EpisodeSource(env, config, policy, action_rng, env_seed)  # bookkeeping
-    with source, interruptible(history, catch_interrupt):  # bookkeeping
+    with source, interruptible(history, catch_interrupt), one_blas_thread():
         stop = False
         while not stop and history.episodes < config.max_episodes:
             batch: list[Episode] = []
@@ -292,6 +293,24 @@ def step_unless_diverged(
         params[k][...] = v
     history.diverged = True
     return False
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """A block in which BLAS (NumPy's matrix products) runs on one thread.
+
+    Training makes many small products (a (T, D) by (D, H) product per update, D = 4 for
+    CartPole; K of them in a population); spreading each over several threads costs
+    many times more in start-up and synchronisation than it saves, and the thread count
+    can change a product's last bits. Worker processes (joblib's, as in a sweep) already
+    get one thread each; this gives a run trained in the main process the same, so a
+    seed gives the same bits wherever it runs. (Pyodide, in the browser, has no
+    threads: nothing to do.)
+    """
+    if lite.BROWSER:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 @contextmanager

@@ -397,3 +397,23 @@ def test_a_population_trains_with_one_blas_thread() -> None:
     with one_blas_thread():
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
         assert blas and all(i["num_threads"] == 1 for i in blas)
+
+
+def test_train_runs_on_one_blas_thread() -> None:
+    """`train` steps and updates inside one_blas_thread too, so a seed gives the same
+    bits in a notebook (several BLAS threads by default) as in a worker process."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from reinforce import train
+    from reinforce.config import Config
+
+    seen: list[list[int]] = []
+
+    def spy(history: object) -> None:
+        seen.append(
+            [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        )
+
+    with threadpool_limits(limits=2, user_api="blas"):  # as a notebook might run
+        train(Config(seed=0, max_episodes=2), callback=spy)
+    assert seen and all(threads and set(threads) == {1} for threads in seen)
