@@ -1,0 +1,167 @@
+"""Equal tuning for chapter 13's race: DQN and REINFORCE on CartPole-v1, one procedure.
+
+Both methods get the same search: a random search of ``--trials`` settings (trial 0 is
+the method's untuned starting point, the others are drawn from its search space below
+by one seeded generator), every trial run on the same tuning seeds
+(:data:`reinforce.protocol.TUNING_SEEDS`, disjoint from the reporting seeds the chapter
+races on), with the race's step budget, checkpoints and evaluation episodes, and scored
+by the race's own measure: the mean evaluation return over the checkpoints (the area
+under the evaluation curve), greedy for DQN and the policy's mode for REINFORCE. The
+best mean score over the seeds wins; a tie goes to the lower trial.
+
+    python tuning/cartpole_race.py [--trials 6] [--seeds 5] [--jobs 2]
+
+writes one row per method, trial and seed to ``tuning/cartpole_race-dqn.csv`` and
+``tuning/cartpole_race-reinforce.csv`` (the setting's fields, then the run's scores),
+which the chapter reads to show the tuning record and to build the two tuned
+configurations. Run it outside the book build, niced: about half an hour of CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from reinforce.dqn import dqn_preset
+from reinforce.evaluation import dqn_evaluation_curve, reinforce_evaluation_curve
+from reinforce.presets import preset
+from reinforce.protocol import TUNING_SEEDS
+
+#: the race's measure: checkpoints every 10,000 steps up to the budget, 10 episodes each
+BUDGET, EVERY, EVAL_EPISODES = 100_000, 10_000, 10
+CHECKPOINTS = list(range(EVERY, BUDGET + 1, EVERY))
+
+#: the starting points: DQN's published recipe at the race's width, REINFORCE's preset
+#: tuned for the fewest episodes (the step budget, not max_episodes, ends a run)
+STARTS: dict[str, Any] = {
+    "dqn": dqn_preset("rl-zoo", hidden=32),
+    "reinforce": preset("sample-efficient", max_episodes=10**6),
+}
+
+
+def _log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
+    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+
+def _one_of(*values: Any) -> Callable[[np.random.Generator], Any]:
+    return lambda rng: values[int(rng.integers(len(values)))]
+
+
+#: each method's search space: four dimensions a side, each around its starting point
+SPACES: dict[str, dict[str, Callable[[np.random.Generator], Any]]] = {
+    "dqn": {
+        "lr": _log_uniform(3e-4, 1e-2),
+        "target_update": _one_of(10, 100, 500),
+        # rounds of updates: (train_every, gradient_steps), half an update per env step
+        "rounds": _one_of((256, 128), (64, 32), (16, 8)),
+        "epsilon_decay_steps": _one_of(4_000, 8_000, 16_000, 32_000),
+    },
+    "reinforce": {
+        "lr": _log_uniform(5e-3, 1e-1),
+        # episodes per update, played at once: num_envs = batch_size
+        "batch_size": _one_of(4, 8, 16),
+        "hidden": _one_of(32, 64, 100),
+        "baseline": _one_of("value", "standardize_batch"),
+    },
+}
+
+
+def settings(
+    method: str, trials: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Trial 0 is the starting point's own values; the others are random draws."""
+    start = STARTS[method]
+    first = {
+        name: (start.train_every, start.gradient_steps)
+        if name == "rounds"
+        else getattr(start, name)
+        for name in SPACES[method]
+    }
+    draws = [
+        {name: draw(rng) for name, draw in SPACES[method].items()}
+        for _ in range(trials - 1)
+    ]
+    return [first, *draws]
+
+
+def config_of(method: str, setting: dict[str, Any], seed: int) -> Any:
+    """The starting point with ``setting``'s fields, for ``seed``."""
+    fields = dict(setting)
+    if "rounds" in fields:
+        fields["train_every"], fields["gradient_steps"] = fields.pop("rounds")
+    if method == "reinforce":
+        fields["num_envs"] = fields["batch_size"]
+    return STARTS[method].replace(seed=seed, **fields)
+
+
+def run(method: str, trial: int, setting: dict[str, Any], seed: int) -> dict[str, Any]:
+    """One tuning run: the race's evaluation curve, summarised as the race does."""
+    curve_of = dqn_evaluation_curve if method == "dqn" else reinforce_evaluation_curve
+    started = time.perf_counter()
+    curve = curve_of(config_of(method, setting, seed), CHECKPOINTS, EVAL_EPISODES)
+    reached = np.flatnonzero(curve.returns >= 475)
+    fields = dict(setting)
+    if "rounds" in fields:
+        fields["train_every"], fields["gradient_steps"] = fields.pop("rounds")
+    return {
+        "method": method,
+        "trial": trial,
+        **fields,
+        "seed": seed,
+        "area": float(curve.returns.mean()),
+        "final": float(curve.returns[-1]),
+        "steps_to_475": float(CHECKPOINTS[reached[0]]) if reached.size else np.nan,
+        "budget": BUDGET,
+        "eval_episodes": EVAL_EPISODES,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--methods", nargs="+", default=list(STARTS), choices=STARTS)
+    args = parser.parse_args()
+    for name in ("trials", "seeds", "jobs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    seeds = list(TUNING_SEEDS[: args.seeds])
+    # one generator per method, so each method's draws do not depend on the other's
+    plan = {
+        m: settings(m, args.trials, np.random.default_rng([7, i]))
+        for i, m in enumerate(STARTS)
+        if m in args.methods
+    }
+    tasks = [
+        (m, t, s, seed)
+        for m, ss in plan.items()
+        for t, s in enumerate(ss)
+        for seed in seeds
+    ]
+    started = time.perf_counter()
+    rows = Parallel(n_jobs=args.jobs)(delayed(run)(*task) for task in tasks)
+    for method in plan:
+        frame = pd.DataFrame([r for r in rows if r["method"] == method])
+        out = Path(__file__).with_name(f"cartpole_race-{method}.csv")
+        tmp = out.with_suffix(".csv.tmp")  # written whole, then renamed into place
+        frame.to_csv(tmp, index=False, float_format="%.6g")
+        os.replace(tmp, out)
+        score = frame.groupby("trial")["area"].mean()
+        print(f"{method}: {len(seeds)} tuning seeds, scores by trial")
+        print(score.round(1).to_string())
+        print(f"best trial {int(score.idxmax())}")
+    print(f"{time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
