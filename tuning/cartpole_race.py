@@ -18,6 +18,14 @@ configurations. The runs go trial by trial, both methods in turn, and the files 
 rewritten (whole, then renamed into place) after every run, so a search stopped early
 still holds its first trials for both methods; the chapter uses the trials that are
 complete for both. About 20 CPU-seconds a run; run it outside the book build, niced.
+
+    python tuning/cartpole_race.py --race [--jobs 2]
+
+then runs the race itself: each method's chosen setting (:func:`chosen`) on the first 10
+reporting seeds (:func:`reinforce.protocol.reporting_seeds`), evaluated the same way,
+and writes ``benchmarks/results/dqn_race_tuned.csv`` (method, seed, checkpoint,
+evaluation return) and ``dqn_race_tuned_runs.csv`` (one row per run: its setting, wall
+seconds and updates), which the chapter reads.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from joblib import Parallel, delayed
 from reinforce.dqn import dqn_preset
 from reinforce.evaluation import dqn_evaluation_curve, reinforce_evaluation_curve
 from reinforce.presets import preset
-from reinforce.protocol import TUNING_SEEDS
+from reinforce.protocol import TUNING_SEEDS, reporting_seeds
 
 #: the race's measure: checkpoints every 10,000 steps up to the budget, 10 episodes each
 BUDGET, EVERY, EVAL_EPISODES = 100_000, 10_000, 10
@@ -77,6 +85,42 @@ SPACES: dict[str, dict[str, Callable[[np.random.Generator], Any]]] = {
 }
 
 
+#: the fields a setting sets, as the records hold them
+FIELDS = {
+    "dqn": [
+        "lr",
+        "target_update",
+        "train_every",
+        "gradient_steps",
+        "epsilon_decay_steps",
+    ],
+    "reinforce": ["lr", "batch_size", "hidden", "baseline"],
+}
+HERE = Path(__file__).parent
+RESULTS = HERE.parent / "benchmarks" / "results"
+
+
+def chosen(method: str) -> tuple[int, dict[str, Any]]:
+    """The trial of ``method`` with the best mean score over the tuning seeds, among the
+    trials complete (every seed) for both methods, and its setting."""
+    records = {m: pd.read_csv(HERE / f"cartpole_race-{m}.csv") for m in STARTS}
+    complete = set.intersection(
+        *(
+            set(r.groupby("trial")["seed"].nunique().loc[lambda n: n == n.max()].index)
+            for r in records.values()
+        )
+    )
+    mine = records[method][records[method]["trial"].isin(complete)]
+    trial = int(mine.groupby("trial")["area"].mean().idxmax())  # a tie: the lower
+    row = mine[mine["trial"] == trial].iloc[0]
+    return trial, {k: _plain(row[k]) for k in FIELDS[method]}
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (configs want plain values)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def settings(
     method: str, trials: int, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
@@ -101,7 +145,7 @@ def config_of(method: str, setting: dict[str, Any], seed: int) -> Any:
     if "rounds" in fields:
         fields["train_every"], fields["gradient_steps"] = fields.pop("rounds")
     if method == "reinforce":
-        fields["num_envs"] = fields["batch_size"]
+        fields["num_envs"] = fields["batch_size"]  # the batch is played at once
     return STARTS[method].replace(seed=seed, **fields)
 
 
@@ -128,6 +172,50 @@ def run(method: str, trial: int, setting: dict[str, Any], seed: int) -> dict[str
     }
 
 
+def race_run(method: str, trial: int, setting: dict[str, Any], seed: int) -> Any:
+    """One race run on a reporting seed: its evaluation returns and its cost."""
+    curve_of = dqn_evaluation_curve if method == "dqn" else reinforce_evaluation_curve
+    curve = curve_of(config_of(method, setting, seed), CHECKPOINTS, EVAL_EPISODES)
+    points = [
+        {"method": method, "seed": seed, "env_steps": c, "eval_return": v}
+        for c, v in zip(CHECKPOINTS, curve.returns.tolist(), strict=True)
+    ]
+    run = {
+        "method": method,
+        "trial": trial,
+        **setting,
+        "seed": seed,
+        "wall_seconds": curve.wall_seconds,
+        "updates": curve.updates,
+        "budget": BUDGET,
+        "eval_episodes": EVAL_EPISODES,
+    }
+    return points, run
+
+
+def race(jobs: int) -> None:
+    """The chosen settings on 10 reporting seeds each, records rewritten as runs end."""
+    picks = {m: chosen(m) for m in STARTS}
+    tasks = [(m, *picks[m], seed) for m in STARTS for seed in reporting_seeds(10)]
+    points: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+    for new_points, run in Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(race_run)(*task) for task in tasks
+    ):
+        points += new_points
+        runs.append(run)
+        for name, rows in (("dqn_race_tuned", points), ("dqn_race_tuned_runs", runs)):
+            out = RESULTS / f"{name}.csv"
+            tmp = out.with_name(f".{out.name}.tmp")
+            frame = pd.DataFrame(rows).sort_values(["method", "seed"], kind="stable")
+            frame.to_csv(tmp, index=False, float_format="%.6g")
+            os.replace(tmp, out)
+        print(
+            f"race {run['method']} seed {run['seed']}: {run['wall_seconds']:.0f} s",
+            flush=True,
+        )
+
+
 def _write(rows: list[dict[str, Any]], methods: list[str]) -> None:
     """Every row so far, one file per method (written whole, then renamed into place)."""
     for method in methods:
@@ -146,10 +234,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--methods", nargs="+", default=list(STARTS), choices=STARTS)
+    parser.add_argument("--race", action="store_true", help="race the chosen settings")
     args = parser.parse_args()
     for name in ("trials", "seeds", "jobs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.race:
+        race(args.jobs)
+        return
     seeds = list(TUNING_SEEDS[: args.seeds])
     # one generator per method, so each method's draws do not depend on the other's
     plan = {
