@@ -38,7 +38,7 @@ from .envs import make_env
 from .history import RunHistory, solved_threshold
 from .optim import OPTIMIZERS, make_optimizer
 from .policies import _init_weight, as_batch, check_observation_space
-from .train import interruptible, seed_streams, step_unless_diverged, stop_requested
+from .train import interruptible, seed_streams, stop_requested
 
 __all__ = [
     "DQN_PRESETS",
@@ -64,6 +64,8 @@ Params = dict[str, np.ndarray]
 
 #: names accepted by ``DQNConfig.loss`` and :func:`td_loss`
 LOSSES = ("huber", "mse")
+#: names accepted by ``DQNConfig.init`` and :class:`QNetwork`
+INITS = ("normal", "uniform")
 
 
 # ---------------------------------------------------------------- the Q-network
@@ -78,9 +80,14 @@ class QNetwork:
                --W(L+1),b(L+1)--> Q(s, ·) (n,)
 
     ``hidden`` is one width (one hidden layer) or a sequence of widths, e.g. ``(256, 256)``.
-    Initialised like :class:`~reinforce.policies.CategoricalPolicy`: weights
-    ``randn / sqrt(fan_in)``, biases zero. ``params`` is a dict of float64 arrays,
-    ``W1, b1, …, W(L+1), b(L+1)``.
+    ``init`` chooses the initial weights, layer by layer (W then b, from ``rng``):
+
+    - ``normal``: like :class:`~reinforce.policies.CategoricalPolicy`, weights
+      ``randn / sqrt(fan_in)``, biases zero;
+    - ``uniform``: PyTorch's default for ``nn.Linear`` (which Stable-Baselines3's DQN
+      keeps), weights and biases U(−1/√fan_in, 1/√fan_in), a third of the variance.
+
+    ``params`` is a dict of float64 arrays, ``W1, b1, …, W(L+1), b(L+1)``.
     """
 
     def __init__(
@@ -89,6 +96,7 @@ class QNetwork:
         n_actions: int,
         hidden: int | Sequence[int],
         rng: np.random.Generator,
+        init: str = "normal",
     ):
         self.obs_dim = checks.integer("obs_dim", obs_dim, low=1)
         self.n_actions = checks.integer("n_actions", n_actions, low=1)
@@ -96,11 +104,17 @@ class QNetwork:
         if not widths:
             raise ValueError("hidden must name at least one layer width, got ()")
         self.hidden = tuple(checks.integer("hidden", h, low=1) for h in widths)
+        init = checks.choice("init", init, INITS)
         sizes = (self.obs_dim, *self.hidden, self.n_actions)
         self.params: Params = {}
         for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), 1):
-            self.params[f"W{layer}"] = _init_weight(rng, (fan_out, fan_in))
-            self.params[f"b{layer}"] = np.zeros(fan_out)
+            if init == "normal":
+                self.params[f"W{layer}"] = _init_weight(rng, (fan_out, fan_in))
+                self.params[f"b{layer}"] = np.zeros(fan_out)
+            else:  # uniform: bound 1/sqrt(fan_in) for the weights and the biases
+                bound = 1.0 / math.sqrt(fan_in)
+                self.params[f"W{layer}"] = rng.uniform(-bound, bound, (fan_out, fan_in))
+                self.params[f"b{layer}"] = rng.uniform(-bound, bound, fan_out)
 
     @property
     def layers(self) -> int:
@@ -394,8 +408,10 @@ def sync_target(target: QNetwork, online: QNetwork, tau: float = 1.0) -> None:
 
 def clip_grad_norm(grads: Params, max_norm: float) -> Params:
     """g · min(1, c / ‖g‖), with ‖g‖ the L2 norm of all the gradients together."""
-    norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+    norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
     scale = min(1.0, max_norm / (norm + 1e-6))
+    if scale == 1.0:  # inside the ball: g as it is (multiplying by 1 changes nothing)
+        return grads
     return {k: g * scale for k, g in grads.items()}
 
 
@@ -425,6 +441,10 @@ class DQNConfig:
     """H, the number of units of each hidden layer of the Q-network."""
     hidden_layers: int = 1
     """L, the number of hidden ReLU layers (each of ``hidden`` units)."""
+    init: str = "normal"
+    """Initial weights (:class:`QNetwork`): ``normal``, randn/√fan_in with zero biases, or
+    ``uniform``, PyTorch's ``nn.Linear`` default U(−1/√fan_in, 1/√fan_in) for weights and
+    biases (Stable-Baselines3's DQN)."""
     gamma: float = 0.98
     """Discount factor γ in [0, 1] of the TD target."""
     lr: float = 1e-3
@@ -450,7 +470,11 @@ class DQNConfig:
     batch_size: int = 128
     """B, transitions per mini-batch."""
     learning_starts: int = 1_000
-    """Environment steps taken (acting ε-greedily) before the first update."""
+    """Environment steps taken before the first update (only once more than this many
+    transitions are stored does a round of updates run)."""
+    random_warmup: bool = False
+    """Act uniformly at random during the first ``learning_starts`` steps, whatever ε is
+    (Stable-Baselines3's warm-up); False: ε-greedy from the first step."""
     train_every: int = 2
     """A round of updates every this many environment steps (SB3's ``train_freq``)."""
     gradient_steps: int = 1
@@ -458,7 +482,8 @@ class DQNConfig:
     max_grad_norm: float | None = None
     """Clip the gradient to this global L2 norm before each update; None: no clipping."""
     target_update: int = 250
-    """K: the target network is synced every K environment steps."""
+    """K: the target network is synced after every K-th environment step, counted from
+    step 0, before that step's round of updates (as Stable-Baselines3 does)."""
     tau: float = 1.0
     """Sync weight τ in (0, 1]: 1 copies θ into θ⁻; below 1 is Polyak averaging."""
     epsilon_start: float = 1.0
@@ -522,6 +547,8 @@ class DQNConfig:
             "tau": checks.interval("tau", self.tau, 0, 1, closed="high"),
             "optimizer": checks.choice("optimizer", self.optimizer, OPTIMIZERS),
             "loss": checks.choice("loss", self.loss, LOSSES),
+            "init": checks.choice("init", self.init, INITS),
+            "random_warmup": checks.flag("random_warmup", self.random_warmup),
             "double": checks.flag("double", self.double),
             "solved_threshold": checks.optional_number(
                 "solved_threshold", self.solved_threshold
@@ -554,17 +581,21 @@ class DQNConfig:
 
 #: Named DQN configurations. ``rl-zoo`` is the RL Baselines3 Zoo's CartPole-v1 recipe
 #: (hyperparams/dqn.yml) with Stable-Baselines3's DQN defaults where the zoo sets none:
-#: the plain max target, Huber (smooth-L1) loss, gradients clipped to norm 10, and ε
-#: falling over exploration_fraction 0.16 of n_timesteps 50,000 = 8,000 steps.
+#: the plain max target, Huber (smooth-L1) loss, gradients clipped to norm 10, Adam's
+#: ε 1e-8, PyTorch's uniform initial weights, uniformly random actions for the first
+#: ``learning_starts`` steps, and ε falling over exploration_fraction 0.16 of
+#: n_timesteps 50,000 = 8,000 steps.
 DQN_PRESETS: dict[str, DQNConfig] = {
     "default": DQNConfig(),
     "rl-zoo": DQNConfig(
         hidden=256,
         hidden_layers=2,
+        init="uniform",
         lr=2.3e-3,
         batch_size=64,
         buffer_size=100_000,
         learning_starts=1_000,
+        random_warmup=True,
         gamma=0.99,
         target_update=10,
         train_every=256,
@@ -576,6 +607,7 @@ DQN_PRESETS: dict[str, DQNConfig] = {
         loss="huber",
         huber_delta=1.0,
         max_grad_norm=10.0,
+        eps=1e-8,
         max_env_steps=50_000,
     ),
 }
@@ -643,7 +675,13 @@ def train_dqn(
         int(env.action_space.n),
     )
     init_rng, replay_rng, explore_rng, env_seed = seed_streams(config.seed, 3)
-    q = QNetwork(obs_dim, n_actions, (config.hidden,) * config.hidden_layers, init_rng)
+    q = QNetwork(
+        obs_dim,
+        n_actions,
+        (config.hidden,) * config.hidden_layers,
+        init_rng,
+        config.init,
+    )
     q_target = q.copy()
     buffer = ReplayBuffer(config.buffer_size, obs_dim)
     optimizer = make_optimizer(
@@ -678,6 +716,8 @@ def train_dqn(
                 config.epsilon_end,
                 config.epsilon_decay_steps,
             )
+            if config.random_warmup and history.env_steps < config.learning_starts:
+                epsilon = 1.0  # the warm-up: every action uniformly random
             if explore_rng.random() < epsilon:
                 action = int(
                     explore_rng.integers(n_actions)
@@ -693,18 +733,15 @@ def train_dqn(
             obs = next_obs
 
             steps = history.env_steps
-            if steps > config.learning_starts and steps % config.train_every == 0:
-                for _ in range(config.gradient_steps):
-                    batch = buffer.sample(config.batch_size, replay_rng)
-                    loss = _gradient_step(q, q_target, batch, optimizer, history)
-                    if loss is None:  # diverged: keep the last finite network
-                        stop = True
-                        break
-                    losses.append(loss)
-                if stop:
-                    break
-            if steps > config.learning_starts and steps % config.target_update == 0:
+            if steps % config.target_update == 0:  # from step 0, before the updates
                 sync_target(q_target, q, config.tau)
+            if steps > config.learning_starts and steps % config.train_every == 0:
+                round_losses = _update_round(
+                    q, q_target, buffer, replay_rng, optimizer, history
+                )
+                if round_losses is None:  # diverged: the network before the round
+                    break
+                losses.extend(round_losses)
             if steps in snapshot_at:
                 history.snapshots[steps] = q.copy()
 
@@ -718,15 +755,47 @@ def train_dqn(
     return history
 
 
+def _update_round(
+    q: QNetwork,
+    q_target: QNetwork,
+    buffer: ReplayBuffer,
+    replay_rng: np.random.Generator,
+    optimizer: Any,
+    history: DQNHistory,
+) -> list[float] | None:
+    """A round of ``gradient_steps`` updates, each on a fresh mini-batch; their TD losses.
+
+    Divergence is checked once per round, not per update (the check costs as much as a
+    fifth of an update): if the round leaves a weight NaN or infinite, or weights so
+    large that the network's output overflows, the weights are put back as they were
+    before the round, ``history.diverged`` is set and None is returned.
+    """
+    config = history.config
+    before = {k: v.copy() for k, v in q.params.items()}
+    losses = []
+    with np.errstate(all="ignore"):  # an overflow is detected just below
+        for _ in range(config.gradient_steps):
+            batch = buffer.sample(config.batch_size, replay_rng)
+            losses.append(_gradient_step(q, q_target, batch, optimizer, config))
+        finite = all(np.isfinite(v).all() for v in q.params.values())
+        # one observation is enough to see an overflowing output
+        if finite and np.isfinite(q.q_values(batch.obs[:1])).all():
+            history.updates += config.gradient_steps
+            return losses
+    for k, v in before.items():
+        q.params[k][...] = v
+    history.diverged = True
+    return None
+
+
 def _gradient_step(
     q: QNetwork,
     q_target: QNetwork,
     batch: Transitions,
     optimizer: Any,
-    history: DQNHistory,
-) -> float | None:
-    """One update on a mini-batch; its TD loss, or None if the update diverged."""
-    config = history.config
+    config: DQNConfig,
+) -> float:
+    """One update on a mini-batch; its TD loss."""
     online_next = q.q_values(batch.next_obs) if config.double else None
     y = td_targets(
         batch.rewards,
@@ -741,12 +810,5 @@ def _gradient_step(
     if config.max_grad_norm is not None:
         grads = clip_grad_norm(grads, config.max_grad_norm)
     # the optimisers climb (ascent convention): hand them −∇L to descend the loss
-    descent = {k: -g for k, g in grads.items()}
-    # the overflow check runs the network on one observation: a whole batch would
-    # cost as much as the update's own forward pass
-    if not step_unless_diverged(
-        optimizer, q.params, descent, history, q.q_values, batch.obs[:1]
-    ):
-        return None
-    history.updates += 1
+    optimizer.step(q.params, {k: -g for k, g in grads.items()})
     return loss

@@ -64,15 +64,16 @@ def test_td_loss_gradient_matches_finite_differences(loss: str) -> None:
         assert g.shape == q.params[k].shape and g.dtype == np.float64
 
 
+@pytest.mark.parametrize("init", ["normal", "uniform"])
 @pytest.mark.parametrize("hidden", [(7, 5), (6, 5, 4)], ids=["2-hidden", "3-hidden"])
 @pytest.mark.parametrize("loss", ["mse", "huber"])
 def test_deep_td_loss_gradient_matches_finite_differences_in_every_layer(
-    loss: str, hidden: tuple[int, ...]
+    loss: str, hidden: tuple[int, ...], init: str
 ) -> None:
     rng = np.random.default_rng(4)
-    q = QNetwork(D, N_ACT, hidden, rng)
+    q = QNetwork(D, N_ACT, hidden, rng, init=init)
     for k in q.params:
-        if k.startswith("b"):  # non-zero biases: every ReLU mask has both signs
+        if k.startswith("b") and init == "normal":  # zero biases: make some ReLUs off
             q.params[k] = rng.standard_normal(q.params[k].shape) * 0.3
     assert list(q.params) == [
         f"{w}{i}" for i in range(1, len(hidden) + 2) for w in ("W", "b")
@@ -87,6 +88,30 @@ def test_deep_td_loss_gradient_matches_finite_differences_in_every_layer(
     for k in q.params:  # layer by layer: an error in one layer cannot hide in the total
         assert np.any(analytic[k] != 0), k
         assert relative_error({k: analytic[k]}, {k: numeric[k]}) < 1e-7, k
+
+
+def test_uniform_init_is_pytorchs_linear_default() -> None:
+    # nn.Linear: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    q = QNetwork(4, 2, (256, 256), np.random.default_rng(0), init="uniform")
+    for layer, fan_in in zip((1, 2, 3), (4, 256, 256), strict=True):
+        bound = 1.0 / np.sqrt(fan_in)
+        for w in (q.params[f"W{layer}"], q.params[f"b{layer}"]):
+            assert np.all(np.abs(w) <= bound), layer
+        w = q.params[f"W{layer}"]
+        # the whole interval is used, evenly: the extremes near the bound, the variance
+        # of U(-c, c), c^2 / 3, and about half the draws on each side of zero
+        assert np.abs(w).max() > 0.95 * bound
+        assert w.var() == pytest.approx(bound**2 / 3, rel=0.1)
+        assert np.mean(w > 0) == pytest.approx(0.5, abs=0.1)
+        assert np.any(q.params[f"b{layer}"] != 0)  # biases drawn too, not zero
+    normal = QNetwork(4, 2, (256, 256), np.random.default_rng(0))
+    assert all(np.all(normal.params[f"b{i}"] == 0) for i in (1, 2, 3))
+    assert normal.params["W2"].std() == pytest.approx(1 / 16, rel=0.05)
+    same = QNetwork(4, 2, (256, 256), np.random.default_rng(0), init="uniform")
+    for k, v in q.params.items():  # one seed, one network
+        np.testing.assert_array_equal(v, same.params[k])
+    with pytest.raises(ValueError, match=r"init must be one of .*'xavier'"):
+        QNetwork(4, 2, 8, np.random.default_rng(0), init="xavier")
 
 
 def test_deep_network_forward_hand_computed() -> None:
@@ -292,6 +317,88 @@ def test_target_network_synced_every_k_steps_in_training(
     assert not np.array_equal(history.q_network.params["W1"], target.params["W1"])
 
 
+def _greedy_calls(monkeypatch: pytest.MonkeyPatch, config: DQNConfig) -> list[int]:
+    """The env step (0-based) of every greedy action train_dqn took."""
+    import reinforce.dqn as dqn
+
+    calls: list[int] = []
+    real = dqn.QNetwork.greedy
+    counter = {"obs": 0}
+
+    def spy(self: QNetwork, obs: np.ndarray) -> int:
+        calls.append(counter["obs"])
+        return real(self, obs)
+
+    monkeypatch.setattr(dqn.QNetwork, "greedy", spy)
+    real_step = dqn.ReplayBuffer.add
+
+    def count_steps(self: ReplayBuffer, *args: Any) -> None:
+        counter["obs"] += 1
+        real_step(self, *args)
+
+    monkeypatch.setattr(dqn.ReplayBuffer, "add", count_steps)
+    train_dqn(config)
+    return calls
+
+
+def test_random_warmup_takes_no_greedy_action_before_learning_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ε = 0 throughout: without the warm-up every action is greedy, from the first step
+    config = DQNConfig(
+        seed=0,
+        hidden=8,
+        learning_starts=200,
+        max_env_steps=300,
+        epsilon_start=0.0,
+        epsilon_end=0.0,
+    )
+    assert _greedy_calls(monkeypatch, config) == list(range(300))
+    warm = _greedy_calls(monkeypatch, config.replace(random_warmup=True))
+    assert warm == list(range(200, 300))  # uniform actions for steps 0..199 only
+
+
+def test_random_warmup_actions_are_uniform() -> None:
+    # a warm-up as long as the run: every episode is a uniformly random policy's
+    config = DQNConfig(
+        seed=2, hidden=8, learning_starts=3000, max_env_steps=3000, random_warmup=True
+    )
+    history = train_dqn(config)
+    assert history.updates == 0 and set(history.epsilons) == {1.0}
+    # a random policy on CartPole-v1 lasts about 22 steps
+    assert 15 < np.mean(history.lengths) < 30
+
+
+def test_target_sync_counts_from_step_0_and_precedes_the_updates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reinforce.dqn as dqn
+
+    events: list[str] = []
+    real_sync, real_step = dqn.sync_target, dqn._gradient_step
+
+    def sync(*args: Any, **kwargs: Any) -> None:
+        events.append("sync")
+        real_sync(*args, **kwargs)
+
+    def step(*args: Any) -> float | None:
+        events.append("update")
+        return real_step(*args)
+
+    monkeypatch.setattr(dqn, "sync_target", sync)
+    monkeypatch.setattr(dqn, "_gradient_step", step)
+    base = DQNConfig(seed=0, hidden=8, batch_size=8, learning_starts=0)
+    train_dqn(base.replace(target_update=50, train_every=50, max_env_steps=150))
+    assert events == ["sync", "update"] * 3  # at steps 50, 100, 150: sync first
+    events.clear()
+    train_dqn(
+        base.replace(
+            learning_starts=100, target_update=30, train_every=1000, max_env_steps=120
+        )
+    )
+    assert events == ["sync"] * 4  # steps 30, 60, 90, 120: during the warm-up too
+
+
 def test_gradient_steps_per_round_and_snapshots_at_fixed_steps() -> None:
     config = DQNConfig(
         seed=1,
@@ -328,6 +435,10 @@ def test_rl_zoo_preset_is_the_published_recipe() -> None:
     # exploration_fraction 0.16 of n_timesteps 50,000, final ε 0.04
     assert zoo.epsilon_decay_steps == round(0.16 * 50_000) and zoo.epsilon_end == 0.04
     assert (zoo.loss, zoo.max_grad_norm, zoo.double) == ("huber", 10.0, False)
+    # Stable-Baselines3's rules: nn.Linear's initial weights, a uniformly random
+    # warm-up, torch's Adam
+    assert (zoo.init, zoo.random_warmup) == ("uniform", True)
+    assert (zoo.optimizer, zoo.eps, zoo.beta1, zoo.beta2) == ("adam", 1e-8, 0.9, 0.999)
     assert dqn_preset("rl-zoo", seed=5).seed == 5
     with pytest.raises(ValueError, match=r"DQN preset must be one of .*'nope'"):
         dqn_preset("nope")
@@ -364,6 +475,7 @@ def test_seed_streams_share_the_init_stream_with_reinforce() -> None:
         ("epsilon_end", -0.1),
         ("epsilon_decay_steps", 0),
         ("loss", "l1"),
+        ("init", "xavier"),
         ("optimizer", "lbfgs"),
         ("huber_delta", 0.0),
         ("max_env_steps", 0),
@@ -382,6 +494,8 @@ def test_config_rejects_wrong_types() -> None:
         DQNConfig(hidden=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="stop_when_solved"):
         DQNConfig(stop_when_solved=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="random_warmup"):
+        DQNConfig(random_warmup=1)  # type: ignore[arg-type]
 
 
 def test_bad_function_inputs_name_the_parameter() -> None:
