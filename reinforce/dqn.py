@@ -38,7 +38,7 @@ from .envs import make_env
 from .history import RunHistory, solved_threshold
 from .optim import OPTIMIZERS, make_optimizer
 from .policies import _init_weight, as_batch, check_observation_space
-from .train import interruptible, seed_streams, stop_requested
+from .train import interruptible, one_blas_thread, seed_streams, stop_requested
 
 __all__ = [
     "DQN_PRESETS",
@@ -701,7 +701,7 @@ def train_dqn(
     step_cap = math.inf if config.max_env_steps is None else config.max_env_steps
     snapshot_at = frozenset(snapshot_at)
 
-    with closing(env), interruptible(history, catch_interrupt=False):
+    with closing(env), interruptible(history, catch_interrupt=False), one_blas_thread():
         obs = np.asarray(env.reset(seed=env_seed)[0], dtype=np.float64)
         length, total, losses = 0, 0.0, []
         stop = False
