@@ -28,7 +28,7 @@ help:
 	@echo "make test-fast  unit tests only (no learning runs, no book)"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make bench  speed benchmarks (not part of make test)"
-	@echo "make bench-dqn  the DQN rl-zoo reproduction, 10 seeds (~10 min on 2 cores)"
+	@echo "make bench-dqn  the DQN rl-zoo reproduction, 10 seeds (tens of minutes on 2 cores)"
 
 # (Re)install whenever requirements.txt or pyproject.toml is newer than the last install.
 $(STAMP): requirements.txt pyproject.toml
