@@ -15,7 +15,15 @@ time is measured (interpreter start, imports and worker start-up included):
                         practice: it groups the seeds into populations itself (loky)
 
 The speed-up is the joblib study's wall time over the row's, measured in the same
-run. A study prints one JSON line per seed: ``{"seed", "solved_at", "episodes"}``.
+run. A study prints one JSON line per seed: ``{"seed", "solved_at", "episodes",
+"env_steps"}``.
+
+A fifth row, ``slowest seed alone``, is the ceiling on every population way: a fresh
+process trains only the seed that took the most environment steps in the
+``population`` study, as a population of one. A member's run does not depend on its
+population, so every population way replays that run step for step, one update after
+another; none can finish before it, however the other seeds are scheduled. Its
+speed-up is the most any population way could reach on this study.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 WAYS = ("train x N (joblib)", "population", "populations x W", "sweep (W jobs)")
+#: the ceiling row: the population study's slowest seed trained alone
+CEILING = "slowest seed alone"
 
 
 def _configs(preset_name: str, seeds: list[int], max_episodes: int) -> list[Any]:
@@ -46,35 +56,42 @@ def _train_one(config: Any) -> dict[str, Any]:
     from reinforce import train
 
     h = train(config)
-    return {"seed": config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
+    return _result(h)
+
+
+def _result(h: Any) -> dict[str, Any]:
+    return {
+        "seed": h.config.seed,
+        "solved_at": h.solved_at,
+        "episodes": h.episodes,
+        "env_steps": h.env_steps,
+    }
 
 
 def _population(configs: list[Any]) -> list[dict[str, Any]]:
     from reinforce import train_population
 
-    return [
-        {"seed": h.config.seed, "solved_at": h.solved_at, "episodes": h.episodes}
-        for h in train_population(configs)
-    ]
+    return [_result(h) for h in train_population(configs)]
 
 
 def study(
     way: str, preset_name: str, seeds: list[int], max_episodes: int, workers: int
 ) -> list[dict[str, Any]]:
-    """Run the study one ``way`` (one of :data:`WAYS`) in this process."""
+    """Run the study one ``way`` (one of :data:`WAYS`, or :data:`CEILING`) in this
+    process."""
     from joblib import Parallel, delayed
 
     configs = _configs(preset_name, seeds, max_episodes)
+    if way in (WAYS[1], CEILING):  # the ceiling's study is its one seed
+        return _population(configs)
     if way == WAYS[0]:
         return list(Parallel(n_jobs=workers)(delayed(_train_one)(c) for c in configs))
-    if way == WAYS[1]:
-        return _population(configs)
     if way == WAYS[3]:
         from reinforce.sweep import sweep
 
         result = sweep(configs[0], None, seeds, n_jobs=workers, progress=False)
         return [
-            {k: row[k] for k in ("seed", "solved_at", "episodes")}
+            {k: row[k] for k in ("seed", "solved_at", "episodes", "env_steps")}
             for row in result.rows
         ]
     groups = [configs[i::workers] for i in range(workers) if configs[i::workers]]
@@ -86,9 +103,11 @@ def study(
 
 
 def timed_study(
-    way: str, preset_name: str, seeds: int, max_episodes: int, workers: int
+    way: str, preset_name: str, seeds: int | list[int], max_episodes: int, workers: int
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Wall time of a whole fresh process running the study, and its per-seed results."""
+    """Wall time of a whole fresh process running the study of ``seeds`` (a count: seeds
+    0 … seeds − 1, or a list), and its per-seed results."""
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     cmd = [
         sys.executable,
         "-m",
@@ -97,8 +116,8 @@ def timed_study(
         way,
         "--presets",
         preset_name,
-        "--seeds",
-        str(seeds),
+        "--seed-list",
+        ",".join(map(str, seed_list)),
         "--max-episodes",
         str(max_episodes),
         "--workers",
@@ -118,6 +137,11 @@ def timed_study(
     ]
 
 
+def slowest_seed(results: list[dict[str, Any]]) -> int:
+    """The seed whose run took the most environment steps (the lowest such seed)."""
+    return min(results, key=lambda r: (-r["env_steps"], r["seed"]))["seed"]
+
+
 def compare(
     presets: list[str],
     seeds: int,
@@ -126,7 +150,8 @@ def compare(
     progress: bool = False,
     repeats: int = 1,
 ) -> list[dict[str, Any]]:
-    """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up.
+    """One row per preset and way: wall seconds, seeds solved, median episodes, speed-up;
+    then the ceiling row (:data:`CEILING`).
 
     With ``repeats`` > 1 every way is timed that many times, the ways interleaved, and
     the row gives the median wall time and the median of the per-repetition speed-ups
@@ -134,8 +159,9 @@ def compare(
     """
     rows = []
     for name in presets:
-        walls: dict[str, list[float]] = {way: [] for way in WAYS}
-        ratios: dict[str, list[float]] = {way: [] for way in WAYS}
+        ways = (*WAYS, CEILING)
+        walls: dict[str, list[float]] = {way: [] for way in ways}
+        ratios: dict[str, list[float]] = {way: [] for way in ways}
         results: dict[str, list[dict[str, Any]]] = {}
         for _ in range(repeats):
             for way in WAYS:
@@ -144,13 +170,26 @@ def compare(
                 )
                 walls[way].append(wall)
                 ratios[way].append(walls[WAYS[0]][-1] / wall)
-        for way in WAYS:
+            slow = slowest_seed(results[WAYS[1]])
+            wall, results[CEILING] = timed_study(
+                CEILING, name, [slow], max_episodes, workers
+            )
+            if results[CEILING] != [r for r in results[WAYS[1]] if r["seed"] == slow]:
+                raise RuntimeError(
+                    f"seed {slow} trained alone differs from its run in the population"
+                )
+            walls[CEILING].append(wall)
+            ratios[CEILING].append(walls[WAYS[0]][-1] / wall)
+        for way in ways:
             solved = sorted(
                 r["solved_at"] for r in results[way] if r["solved_at"] is not None
             )
+            label = way.replace("W", str(workers)).replace("N", str(seeds))
+            if way == CEILING:
+                label = f"{way} (seed {results[way][0]['seed']})"
             row = {
                 "preset": name,
-                "way": way.replace("W", str(workers)).replace("N", str(seeds)),
+                "way": label,
                 "wall_s": round(statistics.median(walls[way]), 1),
                 "solved": f"{len(solved)}/{len(results[way])}",
                 "median_solved_at": solved[len(solved) // 2] if solved else None,
@@ -192,7 +231,10 @@ def main() -> None:
         "--repeats", type=int, default=1, help="time every way this many times"
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
-    parser.add_argument("--run-study", choices=WAYS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run-study", choices=(*WAYS, CEILING), help=argparse.SUPPRESS
+    )
+    parser.add_argument("--seed-list", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seeds < 1 or args.workers < 1 or args.repeats < 1:
         parser.error("--seeds, --workers and --repeats must be >= 1")
@@ -200,7 +242,9 @@ def main() -> None:
         for r in study(
             args.run_study,
             args.presets[0],
-            list(range(args.seeds)),
+            [int(v) for v in args.seed_list.split(",")]
+            if args.seed_list
+            else list(range(args.seeds)),
             args.max_episodes,
             args.workers,
         ):
@@ -241,7 +285,10 @@ def report(
         f"# Populations vs separate runs\n\n{seeds} seeds per study, "
         f"{os.cpu_count()} cores, {workers} workers, whole-process wall times "
         f"(median of {repeats}); speed-up = the joblib study's time over the "
-        "row's (median of the repetitions' ratios).\n\n"
+        "row's (median of the repetitions' ratios). The last row of a preset, the "
+        "`population` study's slowest seed trained alone, is the ceiling: no "
+        "population way can finish before that one run, so its speed-up is the "
+        "most any of them could reach on this study.\n\n"
     )
     tmp = out / "population.md.tmp"
     tmp.write_text(header + table + "\n", encoding="utf-8")
