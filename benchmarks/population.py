@@ -231,9 +231,7 @@ def main() -> None:
         "--repeats", type=int, default=1, help="time every way this many times"
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
-    parser.add_argument(
-        "--run-study", choices=(*WAYS, CEILING), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--run-study", choices=(*WAYS, CEILING), help=argparse.SUPPRESS)
     parser.add_argument("--seed-list", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seeds < 1 or args.workers < 1 or args.repeats < 1:

@@ -33,13 +33,14 @@ def reward_to_go(rewards: np.ndarray, gamma: float) -> np.ndarray:
     G_t = r_t + γ G_{t+1} with G_T = 0, so G_t = Σ_{k=t}^{T−1} γ^{k−t} r_k.
     This is the reference post's ``discount_rewards``. Implements eq-disc-rtg.
     """
-    r = np.asarray(rewards, dtype=np.float64)
-    G = np.empty_like(r)
+    r = np.asarray(rewards, dtype=np.float64).tolist()  # Python floats: a faster loop
+    gamma = float(gamma)
+    G = [0.0] * len(r)
     running = 0.0
-    for t in range(r.size - 1, -1, -1):
+    for t in range(len(r) - 1, -1, -1):
         running = r[t] + gamma * running
         G[t] = running
-    return G
+    return np.array(G, dtype=np.float64)
 
 
 def total_return(rewards: np.ndarray, gamma: float = 1.0) -> np.ndarray:

@@ -317,7 +317,11 @@ class BernoulliPolicy(Policy):
         a = self._actions(actions, z.shape)
         dz = self._weights(weights, z.shape) * (a - sigmoid(z))  # δ_t = w_t (a_t − p_t)
         dW2 = (dz[..., None, :] @ h)[..., 0, :]  # (H,): Σ_t δ_t h_t
-        dh = dz[..., None] * self.params["W2"][..., None, :] * (h > 0)  # (T, H)
+        # (T, H): δ_t w2 ⊙ 1[h_t > 0], written over h (no longer needed) rather than
+        # into new arrays of the batch's largest size
+        relu_on = h > 0
+        dh = np.multiply(dz[..., None], self.params["W2"][..., None, :], out=h)
+        dh *= relu_on
         dW1 = dh.mT @ x  # (H, D): Σ_t (δ_t w2 ⊙ 1[h_t > 0]) s_tᵀ
         return {"W1": dW1, "W2": dW2}
 
@@ -411,7 +415,8 @@ class CategoricalPolicy(Policy):
         dz = w[..., None] * (
             onehot - np.exp(log_softmax(logits))
         )  # w_t (onehot(a_t) − π)
-        dh = (dz @ self.params["W2"]) * (h > 0)  # (T, H): back through the ReLU
+        dh = dz @ self.params["W2"]  # (T, H)
+        dh *= h > 0  # back through the ReLU
         return {
             "W1": dh.mT @ x,
             "b1": dh.sum(axis=-2),
@@ -535,7 +540,8 @@ class GaussianPolicy(Policy):
         sigma = self.std()[..., None, :]  # (1, k)
         zscore = (a - mu) / sigma  # (T, k)
         dmu = w * zscore / sigma  # (T, k): w (a − μ) / σ²
-        dh = (dmu @ self.params["W2"]) * (1.0 - h**2)  # (T, H): through tanh
+        dh = dmu @ self.params["W2"]  # (T, H)
+        dh *= 1.0 - h**2  # back through tanh
         return {
             "W1": dh.mT @ x,
             "b1": dh.sum(axis=-2),

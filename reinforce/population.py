@@ -376,32 +376,27 @@ class _Batches:
 
 class _StepLog:
     """Every step's observations, actions, rewards and episode slots, (M, ...) per
-    member, from the step the oldest batch in progress began: a ring of steps indexed
-    by member, so a member's batch is one gather whatever its length (it grows when
-    full)."""
+    row (member in training), from the step the oldest batch in progress began: a ring
+    of steps, so a row's batch is one gather whatever its length (it grows when full).
+    """
 
-    def __init__(self, K: int, capacity: int = 64) -> None:
-        self.K, self.capacity = K, capacity
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = capacity
         self.arrays: list[np.ndarray] = []
         self.start = 0  # the oldest step kept
         self.t = 0  # steps written
 
-    def append(self, members: np.ndarray, *values: np.ndarray) -> None:
-        """Step t's arrays, (R, M, ...) for the members in each row."""
+    def append(self, *values: np.ndarray) -> None:
+        """Step t's arrays, (R, M, ...): one row per member in training."""
         if not self.arrays:
             self.arrays = [
-                np.zeros((self.capacity, self.K, *v.shape[1:]), dtype=v.dtype)
-                for v in values
+                np.zeros((self.capacity, *v.shape), dtype=v.dtype) for v in values
             ]
         elif self.t - self.start == self.capacity:
             self._grow()
         at = self.t % self.capacity
-        whole = members.size == self.K  # every member, in order: no gather needed
         for array, value in zip(self.arrays, values, strict=True):
-            if whole:
-                array[at] = value
-            else:
-                array[at, members] = value
+            array[at] = value
         self.t += 1
 
     def _grow(self) -> None:
@@ -413,10 +408,14 @@ class _StepLog:
             self.arrays[n] = new
         self.capacity = bigger
 
-    def member(self, k: int, first: int) -> list[np.ndarray]:
-        """Member k's arrays (steps, M, ...) from step ``first`` to the last."""
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only ``rows`` (in this order): the members still training."""
+        self.arrays = [array[:, rows] for array in self.arrays]
+
+    def member(self, row: int, first: int) -> list[np.ndarray]:
+        """Row's arrays (steps, M, ...) from step ``first`` to the last."""
         at = np.arange(first, self.t) % self.capacity
-        return [array[at, k] for array in self.arrays]
+        return [array[at, row] for array in self.arrays]
 
     def forget(self, first: int) -> None:
         """No batch in progress needs the steps before ``first``."""
@@ -505,7 +504,7 @@ def _train_population(configs: list[Config]) -> list[History]:
     bank = _make_bank(c0, [m.reset_rng for m in members], D)
     streams = MemberStreams([m.rng for m in members])
     batches = _Batches(K, M, c0.batch_size)
-    log = _StepLog(K)
+    log = _StepLog()
     active = np.arange(K)  # the member in each row
     row_of = np.arange(K)  # the row of each member (−1: retired)
     policy = _rows(master, active)
@@ -526,7 +525,7 @@ def _train_population(configs: list[Config]) -> list[History]:
         c, history, row = m.config, m.history, int(row_of[m.k])
         batch: list[Episode] = []
         stop = False
-        for episode in batches.episodes(row, *log.member(m.k, int(batches.first[row]))):
+        for episode in batches.episodes(row, *log.member(row, int(batches.first[row]))):
             history.record(episode)
             batch.append(episode)
             if c.stop_when_solved and history.solved_at is not None:
@@ -591,7 +590,7 @@ def _train_population(configs: list[Config]) -> list[History]:
                     ~np.isfinite(np.where(batches.slot >= 0, r, 0)).all(1)
                 )[0]
                 raise _non_finite("reward", members[active[bad_row]], t)
-            log.append(active, x, a, r, batches.slot)
+            log.append(x, a, r, batches.slot)
             t += 1
             x = np.array(obs, dtype=np.float64).reshape(R, M, D)
             done = terminated | truncated
@@ -615,6 +614,7 @@ def _train_population(configs: list[Config]) -> list[History]:
                 policy = _rows(master, active)
                 x, episode_steps = x[keep], episode_steps[keep]
                 batches.keep(keep)
+                log.keep(keep)
                 if active.size:
                     bank.keep(keep)
             if finished and active.size:  # forget the steps no batch in progress needs
