@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reinforce.checkpoint import atomic_write
+
 WAYS = ("train x N (joblib)", "population", "populations x W", "sweep (W jobs)")
 #: the ceiling row: the population study's slowest seed trained alone
 CEILING = "slowest seed alone"
@@ -288,9 +290,7 @@ def report(
         "population way can finish before that one run, so its speed-up is the "
         "most any of them could reach on this study.\n\n"
     )
-    tmp = out / "population.md.tmp"
-    tmp.write_text(header + table + "\n", encoding="utf-8")
-    tmp.replace(out / "population.md")
+    atomic_write(out / "population.md", lambda f: f.write(header + table + "\n"))
     print(f"\nwrote {out / 'population.md'}")
 
 

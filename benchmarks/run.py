@@ -19,9 +19,11 @@ import csv
 import os
 import platform
 from pathlib import Path
+from typing import IO, Any
 
 from benchmarks import population
 from reinforce.benchmark import METHODS, run_benchmark, summarize, to_markdown
+from reinforce.checkpoint import atomic_write
 
 
 def main() -> None:
@@ -92,11 +94,15 @@ def methods(args: argparse.Namespace) -> None:
         "Median (min–max) over seeds; speed-up = the post loop's median wall time "
         "over the method's.\n\n"
     )
-    (args.out / "cartpole.md").write_text(header + table + "\n", encoding="utf-8")
-    with open(args.out / "cartpole.csv", "w", newline="", encoding="utf-8") as f:
+    # each file to a temporary name, renamed into place: never half a table
+    atomic_write(args.out / "cartpole.md", lambda f: f.write(header + table + "\n"))
+
+    def write_csv(f: IO[Any]) -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+    atomic_write(args.out / "cartpole.csv", write_csv)
     print(f"\nwrote {args.out / 'cartpole.md'} and {args.out / 'cartpole.csv'}")
 
 

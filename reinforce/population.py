@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import time
 from collections.abc import Sequence
 from typing import Any, cast
@@ -199,15 +200,15 @@ class _CartPoleBank:
         ascending order); their first observations."""
         env = self.env
         state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
-        rows = i // self.M
-        first = np.flatnonzero(np.diff(rows, prepend=-1))  # where each row's run starts
-        sizes = np.diff(first, append=rows.size)
+        runs = itertools.groupby(
+            (i // self.M).tolist()
+        )  # (row, its sub-envs), in order
         state[:, i] = np.concatenate(
             [
                 self.generators[row].uniform(
-                    env.low, env.high, size=(state.shape[0], size)
+                    env.low, env.high, size=(state.shape[0], len(list(envs)))
                 )
-                for row, size in zip(rows[first].tolist(), sizes.tolist(), strict=True)
+                for row, envs in runs
             ],
             axis=1,
         )
