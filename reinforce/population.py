@@ -200,9 +200,8 @@ class _CartPoleBank:
         ascending order); their first observations."""
         env = self.env
         state = cast(np.ndarray, env.state)  # (4, N): x, ẋ, θ, θ̇ of every sub-env
-        runs = itertools.groupby(
-            (i // self.M).tolist()
-        )  # (row, its sub-envs), in order
+        # (row, its sub-environments) for each row with resets, rows in ascending order
+        runs = itertools.groupby((i // self.M).tolist())
         state[:, i] = np.concatenate(
             [
                 self.generators[row].uniform(
@@ -413,7 +412,7 @@ class _StepLog:
         """Keep only ``rows`` (in this order): the members still training."""
         self.arrays = [array[:, rows] for array in self.arrays]
 
-    def member(self, row: int, first: int) -> list[np.ndarray]:
+    def row(self, row: int, first: int) -> list[np.ndarray]:
         """Row's arrays (steps, M, ...) from step ``first`` to the last."""
         at = np.arange(first, self.t) % self.capacity
         return [array[at, row] for array in self.arrays]
@@ -526,7 +525,7 @@ def _train_population(configs: list[Config]) -> list[History]:
         c, history, row = m.config, m.history, int(row_of[m.k])
         batch: list[Episode] = []
         stop = False
-        for episode in batches.episodes(row, *log.member(row, int(batches.first[row]))):
+        for episode in batches.episodes(row, *log.row(row, int(batches.first[row]))):
             history.record(episode)
             batch.append(episode)
             if c.stop_when_solved and history.solved_at is not None:
